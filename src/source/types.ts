@@ -1,0 +1,99 @@
+import type { IsoDate, Window } from '../model.js'
+
+/**
+ * The seam between CloudTrail (in any backend) and the rest of scopedown. Every backend answers
+ * the same question in one pass: per principal and API call, what happened in the window, and
+ * how far the logs can be trusted (coverage). The planner removes nothing the logs could not show.
+ */
+export interface LogSource {
+  readonly kind: 'duckdb' | 'athena' | 'cloudtrail-lookup' | 'cloudtrail-lake' | 'memory'
+  usage(query: UsageQuery): Promise<UsageResult>
+  close(): Promise<void>
+}
+
+export interface UsageQuery {
+  /** Half-open `[start, end)`. */
+  window: Window
+  /** Only these principals (ARNs, case-sensitive as CloudTrail writes them); undefined = all. */
+  principalArns?: readonly string[]
+  /** Only these accounts (recipientAccountId); undefined = all. */
+  accountIds?: readonly string[]
+  /** Cap on distinct resource ARNs kept per row (default 50); `resourcesCapped` says when hit. */
+  maxResources?: number
+}
+
+/** One row per (principal, eventSource, eventName) in the window. */
+export interface ApiCall {
+  /** Role ARN (with path) for AssumedRole, user ARN for IAMUser, root ARN for Root. */
+  principalArn: string
+  principalType: string
+  /** The account the principal lives in (from its ARN). */
+  accountId: string
+  eventSource: string
+  eventName: string
+  /** All calls, denied ones included. */
+  count: number
+  /** Calls refused by authorization (AccessDenied, UnauthorizedOperation and the like). */
+  deniedCount: number
+  firstSeen: IsoDate
+  lastSeen: IsoDate
+  regions: readonly string[]
+  /** Distinct ARNs from `resources[]`, sorted; at most `maxResources`. */
+  resources: readonly string[]
+  resourcesCapped: boolean
+  /**
+   * Distinct values of the request fields the mapper needs (REQUEST_DETAIL_PATHS), with counts;
+   * empty when the event carried none of them.
+   */
+  details: readonly RequestDetail[]
+}
+
+/** One distinct combination of mapper-relevant request fields seen on a call. */
+export interface RequestDetail {
+  /** Keys of REQUEST_DETAIL_PATHS whose value was present, mapped to the JSON value. */
+  params: Readonly<Record<string, unknown>>
+  count: number
+  deniedCount: number
+}
+
+/** Events that cannot be attributed to an IAM principal (AWS services, no identity). */
+export interface UnattributedCount {
+  /** `AWSService`, `none` (no userIdentity), or another userIdentity.type. */
+  identityType: string
+  eventSource: string
+  eventName: string
+  count: number
+}
+
+/** How far the logs cover the window, per account and region. */
+export interface Coverage {
+  accountId: string
+  region: string
+  firstEvent: IsoDate
+  lastEvent: IsoDate
+  /** UTC days (YYYY-MM-DD) inside the window with at least one event. */
+  daysWithEvents: number
+  /** UTC days inside the window with no event at all, sorted. */
+  missingDays: readonly string[]
+}
+
+/** What was read, pruned and skipped: nothing is dropped without being counted here. */
+export interface InputReport {
+  filesRead: number
+  /** Files left out because their day folder lies outside the window. */
+  filesPruned: number
+  /** CloudTrail-Digest files and other files that are not CloudTrail logs. */
+  filesIgnored: number
+  /** Files that looked like logs but could not be read, with the reason the user sees. */
+  badFiles: readonly { path: string; reason: string }[]
+  /** Records skipped inside otherwise good files (no eventTime, not an object ...). */
+  badRecords: number
+  eventsInWindow: number
+}
+
+export interface UsageResult {
+  calls: readonly ApiCall[]
+  unattributed: readonly UnattributedCount[]
+  coverage: readonly Coverage[]
+  inputs: InputReport
+}
