@@ -7,7 +7,9 @@ import { InvariantError, ScopedownError } from './util/errors.js'
  * to io.stdout, progress and warnings to io.stderr. Add new commands to this list.
  */
 type Registrar = (program: Command, io: CliIo, exit: ExitCodeSink) => void
-const COMMANDS: readonly (() => Promise<Registrar>)[] = []
+const COMMANDS: readonly (() => Promise<Registrar>)[] = [
+  async () => (await import('./commands/validate-config.js')).register,
+]
 
 /** Commands report a non-zero outcome (e.g. some roles failed) here instead of exiting. */
 export interface ExitCodeSink {

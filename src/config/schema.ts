@@ -1,0 +1,262 @@
+import { z } from 'zod'
+
+/**
+ * The one description of scopedown's configuration (`scopedown.config.json`): shape, defaults and
+ * the texts that document it. `scopedown.schema.json` is generated from it for editors.
+ */
+
+const accountId = z.string().regex(/^\d{12}$/, 'an AWS account ID is 12 digits')
+
+const DuckDbSourceSchema = z
+  .object({
+    type: z.literal('duckdb'),
+    paths: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe(
+        'Folders, files or globs of CloudTrail logs (S3 layout, JSON, JSON Lines, lookup-events output).',
+      ),
+  })
+  .describe('Local CloudTrail files read with embedded DuckDB (the default).')
+
+const AthenaSourceSchema = z
+  .object({
+    type: z.literal('athena'),
+    region: z.string(),
+    database: z.string(),
+    table: z
+      .string()
+      .describe('The CloudTrail table (partitioned by account, region and date works best).'),
+    workgroup: z.string().default('primary'),
+    outputLocation: z
+      .string()
+      .optional()
+      .describe('s3:// URL for query results, if the workgroup has none.'),
+  })
+  .describe(
+    'Amazon Athena over the CloudTrail table in S3: the scale-out engine for organization trails.',
+  )
+
+const LakeSourceSchema = z
+  .object({
+    type: z.literal('cloudtrail-lake'),
+    region: z.string(),
+    eventDataStore: z.string().describe('Event data store ID or ARN.'),
+  })
+  .describe('CloudTrail Lake SQL queries.')
+
+const LookupSourceSchema = z
+  .object({ type: z.literal('cloudtrail-lookup'), region: z.string() })
+  .describe('CloudTrail LookupEvents API: management events of the last 90 days, one region.')
+
+export const SourceSchema = z.discriminatedUnion('type', [
+  DuckDbSourceSchema,
+  AthenaSourceSchema,
+  LakeSourceSchema,
+  LookupSourceSchema,
+])
+
+export const WindowSchema = z
+  .object({
+    days: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(90)
+      .describe('Length of the usage window in days.'),
+    end: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('End of the window (exclusive); default: now.'),
+  })
+  .default({ days: 90 })
+
+export const RolesSchema = z
+  .object({
+    accounts: z
+      .array(accountId)
+      .optional()
+      .describe('Only these accounts; default: every account in the repo.'),
+    include: z.array(z.string()).default(['*']).describe('Role name or ARN globs to analyse.'),
+    exclude: z.array(z.string()).default([]).describe('Role name or ARN globs to leave alone.'),
+    includeHumanRoles: z.boolean().default(false).describe('Also tighten roles people sign in to.'),
+    humanRolePaths: z
+      .array(z.string())
+      .default(['/humans/', '/aws-reserved/sso.amazonaws.com/'])
+      .describe('Role paths (prefixes) that mark human roles.'),
+    humanRoleTags: z
+      .record(z.string(), z.string())
+      .default({ 'scopedown:human': 'true' })
+      .describe('Tags that mark human roles (any one matching is enough).'),
+    includeServiceLinkedRoles: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Also propose changes to service-linked roles (path /aws-service-role/); AWS owns them.',
+      ),
+  })
+  .default({
+    include: ['*'],
+    exclude: [],
+    includeHumanRoles: false,
+    humanRolePaths: ['/humans/', '/aws-reserved/sso.amazonaws.com/'],
+    humanRoleTags: { 'scopedown:human': 'true' },
+    includeServiceLinkedRoles: false,
+  })
+
+export const RulesSchema = z
+  .object({
+    minRoleAgeDays: z
+      .number()
+      .int()
+      .min(0)
+      .default(30)
+      .describe('Skip roles younger than this: they have not shown their usage yet.'),
+    minCoverageDays: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'Skip roles whose account has logs on fewer days of the window; default 90% of the window.',
+      ),
+    neverRemove: z
+      .array(z.string())
+      .default([])
+      .describe('Action patterns never removed, on top of the actions CloudTrail cannot observe.'),
+    protectedSidPrefix: z
+      .string()
+      .default('ScopedownKeep')
+      .describe('Statements whose Sid starts with this are never changed.'),
+    dataEventsLogged: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Data-event action patterns the trail records (e.g. "s3:GetObject"); others are unobservable and kept.',
+      ),
+    eventSelectorsFile: z
+      .string()
+      .optional()
+      .describe(
+        'Saved `aws cloudtrail get-event-selectors` output, read instead of dataEventsLogged.',
+      ),
+    narrowResources: z
+      .boolean()
+      .default(false)
+      .describe('Also narrow Resource to the ARNs observed (never wider than today).'),
+  })
+  .default({
+    minRoleAgeDays: 30,
+    neverRemove: [],
+    protectedSidPrefix: 'ScopedownKeep',
+    dataEventsLogged: [],
+    narrowResources: false,
+  })
+
+export const RepoSchema = z
+  .object({
+    path: z.string().default('.').describe('Local checkout of the source-of-truth repo.'),
+    layout: z
+      .enum(['manifest', 'template', 'terraform'])
+      .default('manifest')
+      .describe(
+        'manifest: accounts/<id>/roles/<name>/role.json; template: JSON files found by `template`; terraform: *.tf.',
+      ),
+    template: z
+      .string()
+      .default('accounts/{accountId}/roles/{roleName}/**/*.json')
+      .describe('Where a role\'s JSON policies live, for layout "template".'),
+    accountNames: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Account ID -> name, for `{accountName}` in templates.'),
+  })
+  .default({
+    path: '.',
+    layout: 'manifest',
+    template: 'accounts/{accountId}/roles/{roleName}/**/*.json',
+    accountNames: {},
+  })
+
+export const PublishSchema = z
+  .object({
+    mode: z
+      .enum(['dry-run', 'git', 'github'])
+      .default('dry-run')
+      .describe(
+        'dry-run writes files under outDir; git commits a branch in the checkout; github opens PRs.',
+      ),
+    grouping: z
+      .enum(['role', 'account'])
+      .default('role')
+      .describe('One branch and PR per role or per account.'),
+    outDir: z
+      .string()
+      .default('reports')
+      .describe('Where reports, patches and PR bodies are written.'),
+    base: z.string().default('main').describe('Base branch of the pull requests.'),
+    labels: z.array(z.string()).default(['scopedown']),
+    reviewers: z.array(z.string()).default([]),
+    github: z
+      .object({
+        owner: z.string(),
+        repo: z.string(),
+        baseUrl: z
+          .url()
+          .optional()
+          .describe('GitHub Enterprise API URL, e.g. https://ghe.example.com/api/v3.'),
+      })
+      .optional(),
+    git: z
+      .object({
+        remote: z
+          .string()
+          .optional()
+          .describe('Remote to push branches to; none = commit locally only.'),
+        authorName: z.string().default('scopedown'),
+        authorEmail: z.string().default('scopedown@users.noreply.github.com'),
+      })
+      .default({ authorName: 'scopedown', authorEmail: 'scopedown@users.noreply.github.com' }),
+  })
+  .default({
+    mode: 'dry-run',
+    grouping: 'role',
+    outDir: 'reports',
+    base: 'main',
+    labels: ['scopedown'],
+    reviewers: [],
+    git: { authorName: 'scopedown', authorEmail: 'scopedown@users.noreply.github.com' },
+  })
+
+export const ConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    source: SourceSchema,
+    window: WindowSchema,
+    roles: RolesSchema,
+    rules: RulesSchema,
+    repo: RepoSchema,
+    publish: PublishSchema,
+    concurrency: z.number().int().min(1).max(64).default(4).describe('Accounts analysed at once.'),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.publish.mode === 'github' && !config.publish.github) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publish', 'github'],
+        message: 'publish.mode "github" needs publish.github { owner, repo }',
+      })
+    }
+  })
+
+/** A validated configuration with every default filled in. */
+export type Config = z.infer<typeof ConfigSchema>
+/** What a user may write (defaults optional). */
+export type ConfigInput = z.input<typeof ConfigSchema>
+
+/** The JSON Schema editors use to autocomplete and check `scopedown.config.json`. */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' })
+}
