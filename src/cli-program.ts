@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander'
-import type { CliIo } from './commands/io.js'
+import type { CliIo, ExitCodeSink } from './commands/io.js'
 import { InvariantError, ScopedownError } from './util/errors.js'
 
 /**
@@ -7,14 +7,12 @@ import { InvariantError, ScopedownError } from './util/errors.js'
  * to io.stdout, progress and warnings to io.stderr. Add new commands to this list.
  */
 type Registrar = (program: Command, io: CliIo, exit: ExitCodeSink) => void
+
+export type { ExitCodeSink }
+
 const COMMANDS: readonly (() => Promise<Registrar>)[] = [
   async () => (await import('./commands/validate-config.js')).register,
 ]
-
-/** Commands report a non-zero outcome (e.g. some roles failed) here instead of exiting. */
-export interface ExitCodeSink {
-  set(code: number): void
-}
 
 /**
  * Runs the CLI in-process and returns the exit code: 0 ok, 1 failures or a bug, 2 bad usage or

@@ -30,3 +30,8 @@ export function memoryIo(
   }
   return { io, stdout: () => out.join(''), stderr: () => err.join('') }
 }
+
+/** Commands report a non-zero outcome (e.g. some roles failed) here instead of exiting. */
+export interface ExitCodeSink {
+  set(code: number): void
+}

@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
-import type { ExitCodeSink } from '../cli-program.js'
 import { loadConfig, minCoverageDays } from '../config/load.js'
 import { configJsonSchema } from '../config/schema.js'
-import type { CliIo } from './io.js'
+import type { CliIo, ExitCodeSink } from './io.js'
 
 /** `scopedown validate-config` and `scopedown config-schema`. */
 export function register(program: Command, io: CliIo, _exit: ExitCodeSink): void {
