@@ -11,7 +11,10 @@ type Registrar = (program: Command, io: CliIo, exit: ExitCodeSink) => void
 export type { ExitCodeSink }
 
 const COMMANDS: readonly (() => Promise<Registrar>)[] = [
+  async () => (await import('./commands/analyze.js')).register,
   async () => (await import('./commands/validate-config.js')).register,
+  async () => (await import('./commands/map.js')).register,
+  async () => (await import('./commands/explain-action.js')).register,
 ]
 
 /**

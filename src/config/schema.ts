@@ -129,17 +129,17 @@ export const RulesSchema = z
       .string()
       .default('ScopedownKeep')
       .describe('Statements whose Sid starts with this are never changed.'),
-    dataEventsLogged: z
+    dataEvents: z
       .array(z.string())
       .default([])
       .describe(
-        'Data-event action patterns the trail records (e.g. "s3:GetObject"); others are unobservable and kept.',
+        'Data events the trail records: resource types (AWS::S3::Object) or service prefixes (s3). Data-plane actions not recorded are unobservable and kept.',
       ),
     eventSelectorsFile: z
       .string()
       .optional()
       .describe(
-        'Saved `aws cloudtrail get-event-selectors` output, read instead of dataEventsLogged.',
+        'Saved `aws cloudtrail get-event-selectors` output, read instead of dataEvents.',
       ),
     narrowResources: z
       .boolean()
@@ -150,7 +150,7 @@ export const RulesSchema = z
     minRoleAgeDays: 30,
     neverRemove: [],
     protectedSidPrefix: 'ScopedownKeep',
-    dataEventsLogged: [],
+    dataEvents: [],
     narrowResources: false,
   })
 

@@ -1,11 +1,10 @@
 import type { IsoDate, Window } from '../model.js'
 import type { Coverage } from '../source/types.js'
+import { utcDaysInWindow } from '../util/window.js'
 
-const DAY_MS = 86_400_000
-
-/** UTC days the window spans (a partial day counts). */
+/** UTC days the window touches (a partial day counts), as sources count missing days. */
 export function windowDays(window: Window): number {
-  return Math.ceil((Date.parse(window.end) - Date.parse(window.start)) / DAY_MS)
+  return utcDaysInWindow(window).length
 }
 
 /**

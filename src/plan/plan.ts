@@ -30,6 +30,8 @@ export interface PlanInput {
   usage: RoleUsage
   rules: PlanRules
   observability: (action: IamAction) => ObservabilityVerdict
+  /** eventSource -> IAM prefix (the mapper's), to keep the services of unmapped events whole. */
+  servicePrefix?: (eventSource: string) => string
   now: IsoDate
   /** The log source kind, for the evidence. */
   source: string
@@ -366,7 +368,7 @@ function planHash(plan: Omit<RolePlan, 'hash'>): string {
   )
 }
 
-/** `s3.amazonaws.com` -> `s3`: close enough to the IAM prefix to name the service kept whole. */
+/** `s3.amazonaws.com` -> `s3`: the fallback when no mapper's prefix table is given. */
 function serviceOfEventSource(eventSource: string): string {
   return eventSource.replace(/\.amazonaws\.com$/, '').toLowerCase()
 }
