@@ -12,6 +12,7 @@ export type { ExitCodeSink }
 
 const COMMANDS: readonly (() => Promise<Registrar>)[] = [
   async () => (await import('./commands/analyze.js')).register,
+  async () => (await import('./commands/run.js')).register,
   async () => (await import('./commands/validate-config.js')).register,
   async () => (await import('./commands/map.js')).register,
   async () => (await import('./commands/explain-action.js')).register,

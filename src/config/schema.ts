@@ -138,9 +138,7 @@ export const RulesSchema = z
     eventSelectorsFile: z
       .string()
       .optional()
-      .describe(
-        'Saved `aws cloudtrail get-event-selectors` output, read instead of dataEvents.',
-      ),
+      .describe('Saved `aws cloudtrail get-event-selectors` output, read instead of dataEvents.'),
     narrowResources: z
       .boolean()
       .default(false)
@@ -157,27 +155,25 @@ export const RulesSchema = z
 export const RepoSchema = z
   .object({
     path: z.string().default('.').describe('Local checkout of the source-of-truth repo.'),
-    layout: z
-      .enum(['manifest', 'template', 'terraform'])
-      .default('manifest')
+    manifests: z
+      .array(z.string())
+      .optional()
       .describe(
-        'manifest: accounts/<id>/roles/<name>/role.json; template: JSON files found by `template`; terraform: *.tf.',
+        'Role manifest templates (role.json listing inline, managed and boundary policies); default accounts/{accountId}/roles/{roleName}/role.json.',
       ),
-    template: z
-      .string()
-      .default('accounts/{accountId}/roles/{roleName}/**/*.json')
-      .describe('Where a role\'s JSON policies live, for layout "template".'),
+    templates: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Path templates of JSON policy files, e.g. accounts/{accountId}/roles/{roleName}/*.json.',
+      ),
+    terraform: z.boolean().default(true).describe('Also find roles and policies in *.tf files.'),
     accountNames: z
       .record(z.string(), z.string())
       .default({})
       .describe('Account ID -> name, for `{accountName}` in templates.'),
   })
-  .default({
-    path: '.',
-    layout: 'manifest',
-    template: 'accounts/{accountId}/roles/{roleName}/**/*.json',
-    accountNames: {},
-  })
+  .default({ path: '.', templates: [], terraform: true, accountNames: {} })
 
 export const PublishSchema = z
   .object({
@@ -202,6 +198,12 @@ export const PublishSchema = z
       .object({
         owner: z.string(),
         repo: z.string(),
+        botLogin: z
+          .string()
+          .optional()
+          .describe(
+            'Login the token acts as (e.g. scopedown[bot]); commits by anyone else block updates.',
+          ),
         baseUrl: z
           .url()
           .optional()
@@ -229,6 +231,24 @@ export const PublishSchema = z
     git: { authorName: 'scopedown', authorEmail: 'scopedown@users.noreply.github.com' },
   })
 
+export const ScpLevelSchema = z
+  .object({
+    files: z
+      .array(z.string())
+      .describe('SCP documents attached at this level (repo-relative or absolute).'),
+    accounts: z
+      .array(accountId)
+      .optional()
+      .describe('Accounts under this level; default: every account.'),
+    fullAwsAccess: z
+      .boolean()
+      .default(true)
+      .describe(
+        'FullAWSAccess is attached beside these SCPs (AWS default); false for allow-list SCPs.',
+      ),
+  })
+  .describe('One OU level of service control policies: every level must allow a request.')
+
 export const ConfigSchema = z
   .object({
     $schema: z.string().optional(),
@@ -238,6 +258,10 @@ export const ConfigSchema = z
     rules: RulesSchema,
     repo: RepoSchema,
     publish: PublishSchema,
+    scps: z
+      .array(ScpLevelSchema)
+      .default([])
+      .describe('Service control policies, root level first.'),
     concurrency: z.number().int().min(1).max(64).default(4).describe('Accounts analysed at once.'),
   })
   .strict()

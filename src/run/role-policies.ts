@@ -151,11 +151,23 @@ export async function loadRoleFromFiles(args: {
   return { ...(definition ? { definition } : {}), plainPolicies, ...(boundary ? { boundary } : {}) }
 }
 
-/** Reads SCP files: each file is one policy; all given files sit at one level (all must allow). */
-export async function loadScps(files: readonly string[]): Promise<PolicyDocument[][]> {
+/** AWS attaches FullAWSAccess to every OU by default; deny-list SCPs sit beside it. */
+export const FULL_AWS_ACCESS: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+}
+
+/**
+ * Reads SCP files as one OU level. FullAWSAccess is assumed attached beside them (AWS's default),
+ * so deny-list SCPs work as written; pass `fullAwsAccess: false` for allow-list organizations.
+ */
+export async function loadScps(
+  files: readonly string[],
+  fullAwsAccess = true,
+): Promise<PolicyDocument[][]> {
   if (files.length === 0) return []
   const docs = await Promise.all(
     files.map(async (f) => parsePolicy(await readJson(f), { label: f })),
   )
-  return [docs]
+  return [fullAwsAccess ? [FULL_AWS_ACCESS, ...docs] : docs]
 }

@@ -1,0 +1,89 @@
+import type { Config } from '../config/schema.js'
+import { GitGateway } from '../publish/git.js'
+import { GitHubGateway } from '../publish/github.js'
+import { LocalGateway } from '../publish/local.js'
+import { createOctokitApi } from '../publish/octokit.js'
+import type { PullRequestGateway } from '../publish/types.js'
+import { CheckoutPolicyRepo } from '../repo/checkout.js'
+import type { PolicyRepo } from '../repo/types.js'
+import { createDuckDbSource } from '../source/duckdb.js'
+import type { LogSource } from '../source/types.js'
+import { ScopedownError } from '../util/errors.js'
+import type { Logger } from '../util/log.js'
+
+/**
+ * The composition root: the one place adapters are chosen from the config. Tests build their
+ * own deps (memory sources, local stand-ins) and call runBatch directly.
+ */
+export async function createLogSource(config: Config, log: Logger): Promise<LogSource> {
+  const source = config.source
+  switch (source.type) {
+    case 'duckdb':
+      return createDuckDbSource({ paths: source.paths, logger: log })
+    default:
+      throw new ScopedownError(
+        'CONFIG_INVALID',
+        `source.type "${source.type}" is not available in this version`,
+        {
+          hint: 'use source.type "duckdb" over CloudTrail files synced from S3 (aws s3 sync s3://<trail-bucket>/AWSLogs ./logs)',
+        },
+      )
+  }
+}
+
+export function openPolicyRepo(config: Config): Promise<PolicyRepo> {
+  return CheckoutPolicyRepo.open(config.repo.path, {
+    ...(config.repo.manifests ? { manifests: config.repo.manifests } : {}),
+    templates: config.repo.templates.map((path) => ({ path })),
+    terraform: config.repo.terraform,
+    accountNames: config.repo.accountNames,
+  })
+}
+
+/** dry-run writes under outDir, git commits branches in the checkout, github opens PRs. */
+export async function createGateway(
+  config: Config,
+  env: Readonly<Record<string, string | undefined>>,
+  log: Logger,
+): Promise<PullRequestGateway> {
+  const { publish } = config
+  switch (publish.mode) {
+    case 'dry-run':
+      return new LocalGateway({ outDir: publish.outDir, repoDir: config.repo.path })
+    case 'git':
+      return new GitGateway({
+        repoDir: config.repo.path,
+        ...(publish.git.remote ? { remote: publish.git.remote } : {}),
+        push: publish.git.remote !== undefined,
+        author: { name: publish.git.authorName, email: publish.git.authorEmail },
+        log,
+      })
+    case 'github': {
+      const token = env.GITHUB_TOKEN
+      if (!token || !publish.github) {
+        throw new ScopedownError(
+          'CONFIG_INVALID',
+          'publish.mode "github" needs GITHUB_TOKEN and publish.github',
+          {
+            hint: 'export GITHUB_TOKEN=<token with contents, pull-requests and issues write>, or run with --dry-run',
+          },
+        )
+      }
+      const api = createOctokitApi({
+        token,
+        owner: publish.github.owner,
+        repo: publish.github.repo,
+        ...(publish.github.baseUrl ? { baseUrl: publish.github.baseUrl } : {}),
+        log,
+      })
+      const gateway = new GitHubGateway(api, {
+        ...(publish.github.botLogin ? { botLogin: publish.github.botLogin } : {}),
+        labels: publish.labels,
+        reviewers: publish.reviewers,
+        log,
+      })
+      await gateway.preflight(publish.base)
+      return gateway
+    }
+  }
+}
