@@ -8,15 +8,32 @@ export function windowDays(window: Window): number {
 }
 
 /**
- * How many days of the window an account's logs cover: days on which any region of the account
- * logged something. A day missing in every region is a gap the planner cannot see through.
+ * How many days of the window the logs cover for a role: in each region the role works in, the
+ * days that region logged something, and the smallest of those (a region whose trail started
+ * late hides that region's usage before). A role seen nowhere is judged on the account: days on
+ * which any region logged something.
  */
 export function accountCoverage(
   coverage: readonly Coverage[],
   accountId: string,
   window: Window,
+  activeRegions: readonly string[] = [],
 ): { days: number; firstEvent: IsoDate | null; lastEvent: IsoDate | null } {
-  const rows = coverage.filter((c) => c.accountId === accountId)
+  const inAccount = coverage.filter((c) => c.accountId === accountId)
+  const active = inAccount.filter((c) => activeRegions.includes(c.region))
+  if (active.length > 0) {
+    const total = windowDays(window)
+    return {
+      days: Math.min(...active.map((c) => total - c.missingDays.length)),
+      firstEvent: active.map((r) => r.firstEvent).sort()[0] ?? null,
+      lastEvent:
+        active
+          .map((r) => r.lastEvent)
+          .sort()
+          .at(-1) ?? null,
+    }
+  }
+  const rows = inAccount
   if (rows.length === 0) return { days: 0, firstEvent: null, lastEvent: null }
   let missingEverywhere: Set<string> | undefined
   for (const row of rows) {

@@ -28,6 +28,8 @@ export interface PlanInput {
   /** SCPs, one list per OU level from the root down to the account. */
   scps?: readonly (readonly PolicyDocument[])[]
   usage: RoleUsage
+  /** Regions the role made calls in: coverage is judged there. */
+  activeRegions?: readonly string[]
   rules: PlanRules
   observability: (action: IamAction) => ObservabilityVerdict
   /** eventSource -> IAM prefix (the mapper's), to keep the services of unmapped events whole. */
@@ -47,7 +49,7 @@ const DAY_MS = 86_400_000
 export function planScopedown(input: PlanInput, catalog: ActionCatalog): RolePlan {
   const { role, usage, rules } = input
   const window = usage.window
-  const coverage = accountCoverage(usage.coverage, role.accountId, window)
+  const coverage = accountCoverage(usage.coverage, role.accountId, window, input.activeRegions)
   const evidence = {
     window,
     coverageDays: coverage.days,
@@ -151,7 +153,7 @@ function eligibilityShortfalls(input: PlanInput, coverageDays: number): Shortfal
   if (coverageDays < rules.minCoverageDays) {
     out.push({
       reason: 'insufficient-coverage',
-      detail: `logs cover ${coverageDays} of ${windowDays(input.usage.window)} days for account ${input.role.accountId}, under the minimum of ${rules.minCoverageDays}`,
+      detail: `logs cover ${coverageDays} of ${windowDays(input.usage.window)} days where the role works (account ${input.role.accountId}${input.activeRegions?.length ? `, ${input.activeRegions.join(', ')}` : ''}), under the minimum of ${rules.minCoverageDays}`,
     })
   }
   return out

@@ -141,7 +141,7 @@ export async function runBatch(deps: BatchDeps): Promise<BatchReport> {
       try {
         const loaded = await loadRepoRole(deps.repo, candidate.role, candidate)
         if ('failure' in loaded) {
-          report(skippedOutcome(candidate.role, `policies not usable: ${loaded.failure}`))
+          report(failedOutcome(candidate.role, `policies not usable: ${loaded.failure}`))
           continue
         }
         const plan = planRole(loaded.definition, usage, window, { ...deps.context, scps })

@@ -37,6 +37,7 @@ export function planRole(
     ...(definition.boundary ? { boundary: definition.boundary } : {}),
     ...(context.scps && context.scps.length > 0 ? { scps: context.scps } : {}),
     usage: roleUsage,
+    activeRegions: [...new Set(calls.flatMap((c) => c.regions))].sort(),
     rules: context.rules,
     observability: (action) => {
       const verdict = context.observability.classify(action)
