@@ -147,7 +147,10 @@ describe('scopedown run with a broken policy file', () => {
     const report = JSON.parse(await readFile(join(outDir, 'run-report.json'), 'utf8'))
     const orders = report.outcomes.find((o: Outcome) => o.role.name === 'orders-api')
     expect(orders.detail).toContain('orders-data.json')
-    expect(report.totals.tightened).toBeGreaterThan(5)
+    expect(
+      report.totals.tightened,
+      JSON.stringify(report.outcomes.map((o: Outcome) => [o.role.name, o.status, o.detail])),
+    ).toBeGreaterThan(5)
     expect(orders.status).toBe('failed')
     expect(code).toBe(1)
     expect(stdout()).toMatch(/1 failed/)
