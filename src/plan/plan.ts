@@ -142,11 +142,13 @@ function eligibilityShortfalls(input: PlanInput, coverageDays: number): Shortfal
   const out: Shortfall[] = []
   const { rules } = input
   if (input.createDate) {
-    const ageDays = Math.floor((Date.parse(input.now) - Date.parse(input.createDate)) / DAY_MS)
+    // Age at the end of the evidence: how long the role could have shown its usage in the logs.
+    const asOf = Math.min(Date.parse(input.now), Date.parse(input.usage.window.end))
+    const ageDays = Math.floor((asOf - Date.parse(input.createDate)) / DAY_MS)
     if (ageDays < rules.minRoleAgeDays) {
       out.push({
         reason: 'too-young',
-        detail: `role is ${ageDays} days old, under the minimum of ${rules.minRoleAgeDays}: it may not have shown all its usage yet`,
+        detail: `role was ${ageDays} days old at the end of the window, under the minimum of ${rules.minRoleAgeDays}: it may not have shown all its usage yet`,
       })
     }
   }
@@ -246,7 +248,8 @@ function sampleResources(input: PlanInput): string[] {
 /**
  * An action is dead weight when no request context could allow it on any sampled resource: the
  * boundary or an SCP never allows it, or an unconditional Deny covers it. Removing it from the
- * Allow statements then changes nothing that can happen.
+ * Allow statements then changes nothing that can happen. The reason names the layer that refuses
+ * it on its own, checked layer by layer so the label is right whatever IAM evaluates first.
  */
 function deadWeight(
   action: IamAction,
@@ -255,25 +258,16 @@ function deadWeight(
 ):
   | { because: 'outside-boundary' | 'denied-by-scp' | 'denied-by-policy'; detail: string }
   | undefined {
-  let because: 'outside-boundary' | 'denied-by-scp' | 'denied-by-policy' | undefined
-  for (const resource of samples) {
-    const result = evaluate({ action, resource }, policies)
-    if (mayAllow(result)) return undefined
-    because ??= result.byBoundary
-      ? 'outside-boundary'
-      : result.bySCP
-        ? 'denied-by-scp'
-        : result.permissive === 'explicit-deny'
-          ? 'denied-by-policy'
-          : undefined
+  const everAllowed = (set: PolicySet) =>
+    samples.some((resource) => mayAllow(evaluate({ action, resource }, set)))
+  if (everAllowed(policies)) return undefined
+  if (policies.boundary && !everAllowed({ identity: [policies.boundary] })) {
+    return { because: 'outside-boundary', detail: 'the permission boundary never allows it' }
   }
-  if (!because) return undefined
-  const detail = {
-    'outside-boundary': 'the permission boundary never allows it',
-    'denied-by-scp': 'a service control policy never allows it',
-    'denied-by-policy': 'a Deny statement of the role refuses it',
-  }[because]
-  return { because, detail }
+  if ((policies.scps ?? []).some((level) => !everAllowed({ identity: level }))) {
+    return { because: 'denied-by-scp', detail: 'a service control policy never allows it' }
+  }
+  return { because: 'denied-by-policy', detail: 'a Deny statement of the role refuses it' }
 }
 
 /** Rewrites every editable policy to the kept actions and fits the results into IAM's quotas. */

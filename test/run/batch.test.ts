@@ -24,6 +24,46 @@ async function demoConfig(repo: string, extra: Record<string, unknown> = {}): Pr
   return file
 }
 
+interface PlanJson {
+  status: string
+  skipped: { reason: string } | null
+  summary: unknown
+  decisions: { action: string; verdict: string; because: string }[]
+  proposed: { policy: { id: string }; changed: boolean; documents: unknown }[]
+  deniedAttempts: { action: string }[]
+  unmapped: unknown[]
+  warnings: string[]
+}
+
+/**
+ * What a reviewer checks in a golden: the verdict, every kept action that was not simply used
+ * (with its reason), how many actions each service loses, and the proposed documents.
+ */
+function planDigest(plan: PlanJson) {
+  const removedByService: Record<string, number> = {}
+  for (const d of plan.decisions.filter((x) => x.verdict === 'remove')) {
+    const service = d.action.split(':')[0] ?? ''
+    removedByService[service] = (removedByService[service] ?? 0) + 1
+  }
+  return {
+    status: plan.status,
+    skipped: plan.skipped?.reason ?? null,
+    summary: plan.summary,
+    used: plan.decisions.filter((d) => d.because === 'used').map((d) => d.action),
+    keptBecause: plan.decisions
+      .filter((d) => d.verdict === 'keep' && d.because !== 'used')
+      .map((d) => `${d.action} (${d.because})`),
+    removedByService,
+    removedBecause: [
+      ...new Set(plan.decisions.filter((d) => d.verdict === 'remove').map((d) => d.because)),
+    ],
+    deniedAttempts: plan.deniedAttempts.map((d) => d.action),
+    unmapped: plan.unmapped,
+    proposed: plan.proposed.filter((p) => p.changed),
+    warnings: plan.warnings,
+  }
+}
+
 interface Outcome {
   role: { arn: string; name: string; accountId: string }
   status: string
@@ -94,6 +134,18 @@ describe('scopedown run on the demo organization (git mode)', () => {
         if (decision) expect(decision.verdict, `${principal.name} ${action}`).toBe('keep')
       }
       expect(plan.removed.length, principal.name).toBeGreaterThan(0)
+    }
+  })
+
+  it('matches the reviewed golden plan of every demo role (npm run goldens to refresh)', async () => {
+    const planned = DEMO_PRINCIPALS.filter((p) => p.inRepo && p.kind === 'service-role')
+    expect(planned.length).toBeGreaterThan(10)
+    for (const principal of planned) {
+      const file = join(config, '..', 'reports', principal.accountId, principal.name, 'plan.json')
+      const plan = JSON.parse(await readFile(file, 'utf8'))
+      await expect(`${JSON.stringify(planDigest(plan), null, 2)}\n`).toMatchFileSnapshot(
+        `../../fixtures/scenarios/demo-org/${principal.accountId}-${principal.name}.json`,
+      )
     }
   })
 
