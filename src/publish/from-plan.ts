@@ -3,7 +3,13 @@ import type { RolePlan } from '../plan/types.js'
 import type { PrBodyInput } from './pr-body.js'
 
 /** Reasons worth listing one by one for a reviewer; `used` actions are summarised, not listed. */
-const LISTED_KEEP_REASONS = new Set(['unobservable', 'never-remove', 'protected-statement', 'unmapped-service', 'not-editable'])
+const LISTED_KEEP_REASONS = new Set([
+  'unobservable',
+  'never-remove',
+  'protected-statement',
+  'unmapped-service',
+  'not-editable',
+])
 
 /**
  * The PR body's view of a plan: what is removed (by service), what is kept for a reason a
@@ -23,15 +29,25 @@ export function prBodyInputFromPlan(plan: RolePlan, generatedAt: IsoDate): PrBod
       ? [{ action: d.action, because: d.because, ...(d.detail ? { detail: d.detail } : {}) }]
       : [],
   )
-  const usedCount = plan.decisions.filter((d) => d.verdict === 'keep' && d.because === 'used').length
+  const usedCount = plan.decisions.filter(
+    (d) => d.verdict === 'keep' && d.because === 'used',
+  ).length
   const { evidence } = plan
   return {
     role: plan.role,
     summary: plan.summary,
     removedByService: [...removedByService].map(([service, actions]) => ({ service, actions })),
     kept,
-    deniedAttempts: plan.deniedAttempts.map((d) => ({ action: d.action, count: d.count, lastSeen: d.lastSeen })),
-    unmapped: plan.unmapped.map((u) => ({ eventSource: u.eventSource, eventName: u.eventName, count: u.count })),
+    deniedAttempts: plan.deniedAttempts.map((d) => ({
+      action: d.action,
+      count: d.count,
+      lastSeen: d.lastSeen,
+    })),
+    unmapped: plan.unmapped.map((u) => ({
+      eventSource: u.eventSource,
+      eventName: u.eventName,
+      count: u.count,
+    })),
     evidence: {
       window: evidence.window,
       coverage: `logs on ${evidence.coverageDays} of ${evidence.windowDays} days (${evidence.firstEvent ?? 'no events'} to ${evidence.lastEvent ?? 'no events'}); ${usedCount} granted actions used`,

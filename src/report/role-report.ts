@@ -18,11 +18,20 @@ export function renderRoleJson(plan: RolePlan): string {
     evidence: plan.evidence,
     summary: plan.summary,
     decisions: plan.decisions,
-    proposed: plan.changes.map((c) => ({ policy: c.policy, changed: c.changed, documents: c.after, notes: c.notes })),
+    proposed: plan.changes.map((c) => ({
+      policy: c.policy,
+      changed: c.changed,
+      documents: c.after,
+      notes: c.notes,
+    })),
     removed: plan.decisions.filter((d) => d.verdict === 'remove').map((d) => d.action),
     kept: plan.decisions.filter((d) => d.verdict === 'keep').map((d) => d.action),
     deniedAttempts: plan.deniedAttempts,
-    unmapped: plan.unmapped.map((u) => ({ eventSource: u.eventSource, eventName: u.eventName, count: u.count })),
+    unmapped: plan.unmapped.map((u) => ({
+      eventSource: u.eventSource,
+      eventName: u.eventName,
+      count: u.count,
+    })),
     unknownPatterns: plan.unknownPatterns,
     hash: plan.hash,
   }
@@ -36,10 +45,20 @@ export function renderRoleJson(plan: RolePlan): string {
 export function renderRoleMarkdown(plan: RolePlan, generatedAt: IsoDate): string {
   const title = `# scopedown: ${plan.role.name} (${plan.role.accountId})`
   if (plan.status === 'skipped') {
-    return [title, '', `**Skipped**: ${plan.skipped?.detail ?? 'no reason given'}`, ...plan.warnings.map((w) => `- ${w}`), ''].join('\n')
+    return [
+      title,
+      '',
+      `**Skipped**: ${plan.skipped?.detail ?? 'no reason given'}`,
+      ...plan.warnings.map((w) => `- ${w}`),
+      '',
+    ].join('\n')
   }
-  const warnings = plan.warnings.length > 0 ? ['## Warnings', '', ...plan.warnings.map((w) => `- ${w}`), ''] : []
-  const body = renderPrBody(prBodyInputFromPlan(plan, generatedAt), { planHash: plan.hash, maxLength: Number.MAX_SAFE_INTEGER })
+  const warnings =
+    plan.warnings.length > 0 ? ['## Warnings', '', ...plan.warnings.map((w) => `- ${w}`), ''] : []
+  const body = renderPrBody(prBodyInputFromPlan(plan, generatedAt), {
+    planHash: plan.hash,
+    maxLength: Number.MAX_SAFE_INTEGER,
+  })
   const proposed = plan.changes
     .filter((c) => c.changed)
     .flatMap((c) => [
@@ -50,7 +69,9 @@ export function renderRoleMarkdown(plan: RolePlan, generatedAt: IsoDate): string
   return [
     title,
     '',
-    plan.status === 'no-change' ? 'Nothing to tighten: every granted action is used or must be kept.' : '',
+    plan.status === 'no-change'
+      ? 'Nothing to tighten: every granted action is used or must be kept.'
+      : '',
     ...warnings,
     body.trim(),
     '',
