@@ -8,12 +8,13 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { gunzipSync } from 'node:zlib'
 import { loadCatalog } from '../src/usage/catalog.js'
 import { type ActionMapper, createActionMapper, type MappingStatus } from '../src/usage/mapper.js'
 
-export const DEFAULT_SHARED_DATA = process.env.SCOPEDOWN_SHARED_DATA ?? '/work/shared/data'
+export const DEFAULT_SHARED_DATA =
+  process.env.SCOPEDOWN_SHARED_DATA ?? fileURLToPath(new URL('../../shared/data', import.meta.url))
 
 /** The real (non-synthetic) log folders of shared/data; see its SOURCES.md. */
 const REAL_LOG_DIRS = ['cloudtrail/invictus-ir-aws_dataset', 'cloudtrail/otrf-security-datasets']

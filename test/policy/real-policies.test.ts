@@ -24,49 +24,52 @@ function halfOf(doc: PolicyDocument): string[] {
     .filter((_, i) => i % 2 === 0)
 }
 
-describe.skipIf(!hasSharedData)('AWS managed policies (skipped: /work/shared/data absent)', () => {
-  it('all 1,641 parse, prune without error, and every prune is a tightening', () => {
-    const policies = loadManagedPolicies()
-    expect(policies.length).toBe(1641)
-    let pruned = 0
-    let unknownPatterns = 0
-    const failures: string[] = []
-    for (const { name, document } of policies) {
-      const doc = parsePolicy(document, { label: name })
-      const keep = halfOf(doc)
-      const result = prune(doc, keep, catalog, { protectedSidPrefix: 'ScopedownKeep' })
-      if (result.document !== doc) pruned++
-      unknownPatterns += result.unknown.length
-      // Deny statements come out as the very same objects.
-      const out = result.document ? statementsOf(result.document) : []
-      for (const deny of statementsOf(doc).filter((s) => s.Effect === 'Deny')) {
-        if (!out.includes(deny)) failures.push(`${name}: a Deny statement changed`)
+describe.skipIf(!hasSharedData)(
+  'AWS managed policies (skipped when ../shared/data is absent)',
+  () => {
+    it('all 1,641 parse, prune without error, and every prune is a tightening', () => {
+      const policies = loadManagedPolicies()
+      expect(policies.length).toBe(1641)
+      let pruned = 0
+      let unknownPatterns = 0
+      const failures: string[] = []
+      for (const { name, document } of policies) {
+        const doc = parsePolicy(document, { label: name })
+        const keep = halfOf(doc)
+        const result = prune(doc, keep, catalog, { protectedSidPrefix: 'ScopedownKeep' })
+        if (result.document !== doc) pruned++
+        unknownPatterns += result.unknown.length
+        // Deny statements come out as the very same objects.
+        const out = result.document ? statementsOf(result.document) : []
+        for (const deny of statementsOf(doc).filter((s) => s.Effect === 'Deny')) {
+          if (!out.includes(deny)) failures.push(`${name}: a Deny statement changed`)
+        }
+        const used = keep.slice(0, 20).map((action) => ({ action, resources: [] }))
+        const after = result.document ? [result.document] : []
+        const violations = checkTightening({ before: [doc], after, used }, catalog)
+        if (violations.length > 0) failures.push(`${name}: ${JSON.stringify(violations[0])}`)
       }
-      const used = keep.slice(0, 20).map((action) => ({ action, resources: [] }))
-      const after = result.document ? [result.document] : []
-      const violations = checkTightening({ before: [doc], after, used }, catalog)
-      if (violations.length > 0) failures.push(`${name}: ${JSON.stringify(violations[0])}`)
-    }
-    expect(failures).toEqual([])
-    expect(pruned).toBeGreaterThan(1400)
-    expect(unknownPatterns).toBeGreaterThan(0)
-  })
+      expect(failures).toEqual([])
+      expect(pruned).toBeGreaterThan(1400)
+      expect(unknownPatterns).toBeGreaterThan(0)
+    })
 
-  it.each(['ReadOnlyAccess', 'SecurityAudit', 'ViewOnlyAccess', 'AmazonS3FullAccess'])(
-    '%s: a prune passes assertTightening, with usage kept',
-    (name) => {
-      const entry = loadManagedPolicies().find((p) => p.name === name)
-      if (!entry) throw new Error(`${name} missing from the data set`)
-      const doc = parsePolicy(entry.document, { label: name })
-      const keep = halfOf(doc)
-      const result = prune(doc, keep, catalog)
-      expect(result.removed.length).toBeGreaterThan(0)
-      const used = keep.slice(0, 50).map((action) => ({ action, resources: [] }))
-      const after = result.document ? [result.document] : []
-      expect(() => assertTightening({ before: [doc], after, used }, catalog)).not.toThrow()
-    },
-  )
-})
+    it.each(['ReadOnlyAccess', 'SecurityAudit', 'ViewOnlyAccess', 'AmazonS3FullAccess'])(
+      '%s: a prune passes assertTightening, with usage kept',
+      (name) => {
+        const entry = loadManagedPolicies().find((p) => p.name === name)
+        if (!entry) throw new Error(`${name} missing from the data set`)
+        const doc = parsePolicy(entry.document, { label: name })
+        const keep = halfOf(doc)
+        const result = prune(doc, keep, catalog)
+        expect(result.removed.length).toBeGreaterThan(0)
+        const used = keep.slice(0, 50).map((action) => ({ action, resources: [] }))
+        const after = result.document ? [result.document] : []
+        expect(() => assertTightening({ before: [doc], after, used }, catalog)).not.toThrow()
+      },
+    )
+  },
+)
 
 describe.skipIf(!hasSharedData)('AWS sample permissions boundaries (skipped: data absent)', () => {
   it.each(['MinifiedPermissionsBoundary.json', 'VerbosePermissionsBoundary.json'])(

@@ -1,10 +1,12 @@
 /** Shared builders for the policy suites: a small catalog, a seeded PRNG, policy builders. */
+
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
 import type { PolicyDocument, Statement } from '../../src/policy/document.js'
 import { parsePolicy } from '../../src/policy/parse.js'
 import { type ActionCatalog, type ActionInfo, createCatalog } from '../../src/usage/catalog.js'
+import { SHARED_DATA } from '../helpers/shared-data.js'
 
 /** A small catalog: enough variety for wildcards (GetObject*, Get*, List*) and wildcard-only actions. */
 export function smallCatalog(): ActionCatalog {
@@ -84,7 +86,7 @@ export function seededRandom(seed: number) {
 
 export type Random = ReturnType<typeof seededRandom>
 
-export const DATA = '/work/shared/data'
+export const DATA = SHARED_DATA
 export const MANAGED_POLICIES = `${DATA}/policies/aws-managed-policies/iam-dataset-aws-managed-policies.json.gz`
 export const BOUNDARIES = `${DATA}/policies/permissions-boundaries/aws-samples-example-permissions-boundary`
 
@@ -97,6 +99,7 @@ export function loadManagedPolicies(): readonly { name: string; document: unknow
 }
 
 export const hasSharedData = existsSync(MANAGED_POLICIES)
+export { SHARED_DATA }
 
 /** Reads one of the small hand-written policies in fixtures/policies. */
 export function fixture(name: string): unknown {

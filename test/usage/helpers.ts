@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ApiCall } from '../../src/source/types.js'
 import type { MappingResult } from '../../src/usage/mapper.js'
+import { SHARED_DATA } from '../helpers/shared-data.js'
+
+export { SHARED_DATA }
 
 /** Real public data (shared/data); tests that read it skip, saying so in their name, when absent. */
-export const SHARED_DATA = process.env.SCOPEDOWN_SHARED_DATA ?? '/work/shared/data'
 export const hasSharedData = existsSync(join(SHARED_DATA, 'cloudtrail'))
 export const NEEDS_DATA = `(reads ${SHARED_DATA}; skipped when it is absent)`
 
