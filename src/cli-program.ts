@@ -16,6 +16,7 @@ const COMMANDS: readonly (() => Promise<Registrar>)[] = [
   async () => (await import('./commands/validate-config.js')).register,
   async () => (await import('./commands/map.js')).register,
   async () => (await import('./commands/explain-action.js')).register,
+  async () => (await import('./commands/usage.js')).register,
 ]
 
 /**
