@@ -48,7 +48,8 @@ export function planRole(
     source: context.sourceKind,
   }
   const plan = planScopedown(input, context.catalog)
+  // The plan's own shortfalls (age, coverage) stay first: they are what a reviewer must see first.
   return definition.warnings.length > 0
-    ? { ...plan, warnings: [...definition.warnings, ...plan.warnings] }
+    ? { ...plan, warnings: [...plan.warnings, ...definition.warnings] }
     : plan
 }
