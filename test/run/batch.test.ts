@@ -209,3 +209,35 @@ describe('scopedown run with a broken policy file', () => {
     expect(stdout()).toContain('orders-data.json')
   })
 })
+
+describe('scopedown run with one proposal per account', () => {
+  it('leaves one branch per account holding every tightened role, and a second run adds nothing', async () => {
+    const repo = await demoRepoClone()
+    const config = await demoConfig(repo, {
+      publish: { mode: 'git', grouping: 'account', outDir: join(repo, '..', `acct-${Date.now()}`) },
+    })
+    const { io, stdout } = memoryIo({ now: new Date(DEMO_END) })
+    expect(await runCli(['run', '--config', config], io)).toBe(0)
+    const branches = git(repo, 'branch', '--list', 'scopedown/*')
+      .split('\n')
+      .map((b) => b.replace(/^[*+ ]+/, '').trim())
+    expect(branches.sort()).toEqual([
+      'scopedown/111111111111',
+      'scopedown/222222222222',
+      'scopedown/333333333333',
+    ])
+    const changed = git(repo, 'diff', '--name-only', 'main...scopedown/111111111111').split('\n')
+    expect(changed).toEqual(
+      expect.arrayContaining([
+        'accounts/111111111111/roles/orders-api/inline/orders-data.json',
+        'accounts/111111111111/roles/admin-automation/inline/admin.json',
+      ]),
+    )
+    expect(stdout()).toMatch(/3 branch-created/)
+    const heads = git(repo, 'for-each-ref', '--format=%(objectname)', 'refs/heads/scopedown')
+    const again = memoryIo({ now: new Date(DEMO_END) })
+    expect(await runCli(['run', '--config', config], again.io)).toBe(0)
+    expect(git(repo, 'for-each-ref', '--format=%(objectname)', 'refs/heads/scopedown')).toBe(heads)
+    expect(again.stdout()).toMatch(/3 branch-unchanged/)
+  })
+})
