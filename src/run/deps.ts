@@ -1,3 +1,4 @@
+import { AthenaClient } from '@aws-sdk/client-athena'
 import type { Config } from '../config/schema.js'
 import { GitGateway } from '../publish/git.js'
 import { GitHubGateway } from '../publish/github.js'
@@ -6,6 +7,7 @@ import { createOctokitApi } from '../publish/octokit.js'
 import type { PullRequestGateway } from '../publish/types.js'
 import { CheckoutPolicyRepo } from '../repo/checkout.js'
 import type { PolicyRepo } from '../repo/types.js'
+import { createAthenaSource } from '../source/athena.js'
 import { createDuckDbSource } from '../source/duckdb.js'
 import type { LogSource } from '../source/types.js'
 import { ScopedownError } from '../util/errors.js'
@@ -20,6 +22,15 @@ export async function createLogSource(config: Config, log: Logger): Promise<LogS
   switch (source.type) {
     case 'duckdb':
       return createDuckDbSource({ paths: source.paths, logger: log })
+    case 'athena':
+      return createAthenaSource({
+        client: new AthenaClient({ region: source.region }),
+        database: source.database,
+        table: source.table,
+        workgroup: source.workgroup,
+        ...(source.outputLocation ? { outputLocation: source.outputLocation } : {}),
+        logger: log,
+      })
     default:
       throw new ScopedownError(
         'CONFIG_INVALID',
