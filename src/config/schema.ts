@@ -46,7 +46,11 @@ const LakeSourceSchema = z
   .describe('CloudTrail Lake SQL queries.')
 
 const LookupSourceSchema = z
-  .object({ type: z.literal('cloudtrail-lookup'), region: z.string() })
+  .object({
+    type: z.literal('cloudtrail-lookup'),
+    region: z.string().describe('Region of the API client.'),
+    regions: z.array(z.string()).optional().describe('Regions to read; default: `region` only.'),
+  })
   .describe('CloudTrail LookupEvents API: management events of the last 90 days, one region.')
 
 export const SourceSchema = z.discriminatedUnion('type', [

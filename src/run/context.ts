@@ -5,6 +5,7 @@ import { loadCatalog } from '../usage/catalog.js'
 import { createActionMapper } from '../usage/mapper.js'
 import {
   createObservability,
+  LOOKUP_EVENTS_LOGGING,
   parseEventSelectors,
   trailLoggingFromConfig,
 } from '../usage/observability.js'
@@ -24,7 +25,11 @@ export async function createPlanningContext(args: {
   now: Date
 }): Promise<PlanningContext> {
   const catalog = await loadCatalog()
-  let logging = trailLoggingFromConfig({ dataEvents: args.dataEvents })
+  // LookupEvents never returns data events, whatever the trails record.
+  let logging =
+    args.sourceKind === 'cloudtrail-lookup'
+      ? LOOKUP_EVENTS_LOGGING
+      : trailLoggingFromConfig({ dataEvents: args.dataEvents })
   if (args.eventSelectorsFile) {
     const file = args.eventSelectorsFile
     let json: unknown

@@ -1,4 +1,5 @@
 import { AthenaClient } from '@aws-sdk/client-athena'
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail'
 import type { Config } from '../config/schema.js'
 import { GitGateway } from '../publish/git.js'
 import { GitHubGateway } from '../publish/github.js'
@@ -9,6 +10,7 @@ import { CheckoutPolicyRepo } from '../repo/checkout.js'
 import type { PolicyRepo } from '../repo/types.js'
 import { createAthenaSource } from '../source/athena.js'
 import { createDuckDbSource } from '../source/duckdb.js'
+import { createLookupEventsSource } from '../source/lookup-events.js'
 import type { LogSource } from '../source/types.js'
 import { ScopedownError } from '../util/errors.js'
 import type { Logger } from '../util/log.js'
@@ -29,6 +31,12 @@ export async function createLogSource(config: Config, log: Logger): Promise<LogS
         table: source.table,
         workgroup: source.workgroup,
         ...(source.outputLocation ? { outputLocation: source.outputLocation } : {}),
+        logger: log,
+      })
+    case 'cloudtrail-lookup':
+      return createLookupEventsSource({
+        client: new CloudTrailClient({ region: source.region }),
+        ...(source.regions ? { regions: source.regions } : {}),
         logger: log,
       })
     default:

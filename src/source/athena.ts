@@ -26,6 +26,7 @@ import { AUTHORIZATION_FAILURE_CODES } from './denied-codes.js'
 import { readQuery } from './queries.js'
 import { REQUEST_DETAIL_PATHS } from './request-details.js'
 import type { LogSource, UsageQuery, UsageResult } from './types.js'
+import { DEFAULT_MAX_RESOURCES } from './types.js'
 
 /** Options of {@link createAthenaSource}. */
 export interface AthenaSourceOptions {
@@ -54,9 +55,6 @@ const PERMISSIONS_HINT =
   'athena:GetQueryResults on the workgroup; glue:GetDatabase, glue:GetTable and ' +
   'glue:GetPartitions on the database and table; s3:GetObject and s3:ListBucket on the trail ' +
   'bucket; s3:PutObject and s3:GetObject on the query results location'
-
-/** Default cap on distinct resource ARNs per ApiCall, as the DuckDB source's. */
-const DEFAULT_MAX_RESOURCES = 50
 
 const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException'])
 const MAX_RETRY_DELAY_MS = 20_000

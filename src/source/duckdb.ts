@@ -23,6 +23,7 @@ import { loadLevel1, type PlannedFile } from './duckdb-load.js'
 import { type Row, toApiCall, toCoverage, toUnattributed } from './duckdb-results.js'
 import { readQuery } from './queries.js'
 import type { InputReport, LogSource, UsageQuery, UsageResult } from './types.js'
+import { DEFAULT_MAX_RESOURCES } from './types.js'
 
 /** Options of {@link createDuckDbSource}. */
 export interface DuckDbSourceOptions {
@@ -35,9 +36,6 @@ export interface DuckDbSourceOptions {
   /** DuckDB worker threads; default: every core. */
   threads?: number
 }
-
-/** Default cap on distinct resource ARNs kept per ApiCall. */
-export const DEFAULT_MAX_RESOURCES = 50
 
 /**
  * Opens local CloudTrail logs as a {@link LogSource} backed by an in-memory DuckDB

@@ -11,6 +11,9 @@ export interface LogSource {
   close(): Promise<void>
 }
 
+/** Default cap on distinct resource ARNs kept per ApiCall, whatever the source. */
+export const DEFAULT_MAX_RESOURCES = 50
+
 export interface UsageQuery {
   /** Half-open `[start, end)`. */
   window: Window
