@@ -69,9 +69,9 @@ export function renderRoleMarkdown(plan: RolePlan, generatedAt: IsoDate): string
   return [
     title,
     '',
-    plan.status === 'no-change'
-      ? 'Nothing to tighten: every granted action is used or must be kept.'
-      : '',
+    ...(plan.status === 'no-change'
+      ? ['Nothing to tighten: every granted action is used or must be kept.', '']
+      : []),
     ...warnings,
     body.trim(),
     '',
