@@ -3,7 +3,7 @@
 -- Reads the CloudTrail table AWS documents for Athena (eventtime string, useridentity struct,
 -- requestparameters JSON text, resources array of struct). __TABLE__ is replaced by the quoted
 -- table identifier from the config: the only text substitution; every value is a parameter.
--- Positional parameters (ExecutionParameters), in this order, all read once in `params`:
+-- Positional parameters (ExecutionParameters), in this order (1-10 read once in `params`):
 --   1 start VARCHAR, 2 end VARCHAR: ISO-8601 instants of the window [start, end).
 --   3 filterAccounts BOOLEAN, 4 accounts VARCHAR (JSON array): unless filterAccounts is false,
 --     keep only these recipientAccountIds.
@@ -15,12 +15,20 @@
 --   9 detailPaths VARCHAR (JSON array): the JSON paths of REQUEST_DETAIL_PATHS, in key order.
 --   10 maxResources INTEGER: distinct resource ARNs kept per row (sorted); one more is fetched
 --     so the caller can tell the list was capped.
+--   11.. partition values, only when the config names partition columns (source.partitions):
+--     the line `-- __PARTITION_FILTER__` below is then replaced by a WHERE on the scan, built
+--     from the validated, quoted column names and parameter markers only, whose values follow,
+--     in order: the first and last date partition to read (VARCHAR 'yyyy/MM/dd' for a date
+--     column, or INTEGER yyyyMMdd compared with the year, month and day columns as numbers),
+--     from the day before the window's first day to two days after its end's day (CloudTrail
+--     delivers late); then, when accounts are given and an account column is named, one VARCHAR
+--     per account (an IN list; `false` when the list is empty).
 -- Attribution (as queries/duckdb/level1-insert.sql): AssumedRole -> sessionissuer.arn (or the
 -- role rebuilt from the assumed-role ARN); IAMUser, Root -> arn; FederatedUser -> sessionissuer
 -- arn (principal type IAMUser). Other identities are unattributed (see unattributed.sql).
--- Partition pruning: the config names no partition columns, so the window is applied to
--- eventtime only and Athena scans every partition of the table; a partition-projected table
--- (account, region, date) can be pruned once the config names its columns.
+-- Partition pruning: without source.partitions the placeholder stays a comment and Athena scans
+-- every partition of the table. The partition predicates are coarse: the window and accounts
+-- are still applied to eventtime and recipientaccountid below, so no in-window event is lost.
 -- Lists and arrays go out as JSON text (json_format): Athena returns every value as VARCHAR.
 WITH
   params AS (
@@ -73,6 +81,7 @@ WITH
       e.resources AS resources,
       coalesce(e.recipientaccountid, 'unknown') AS account
     FROM __TABLE__ AS e
+    -- __PARTITION_FILTER__
   ),
   call_rows AS (
     SELECT

@@ -3,11 +3,14 @@
 -- (their sum is the run's eventsInWindow). Missing days are derived from the window by the
 -- caller. Athena engine v3 (Trino) dialect. __TABLE__ is replaced by the quoted table
 -- identifier from the config: the only text substitution; every value is a parameter.
--- Positional parameters (ExecutionParameters), in this order, all read once in `params`:
+-- Positional parameters (ExecutionParameters), in this order (1-4 read once in `params`):
 --   1 start VARCHAR, 2 end VARCHAR: ISO-8601 instants of the window [start, end).
 --   3 filterAccounts BOOLEAN, 4 accounts VARCHAR (JSON array): unless filterAccounts is false,
 --     keep only these recipientAccountIds.
--- Partition pruning: none (the config names no partition columns); see calls.sql.
+--   5.. partition values, only when the config names partition columns (source.partitions):
+--     `-- __PARTITION_FILTER__` is replaced by a WHERE on the scan whose parameter values follow:
+--     the first and last date partition to read, then the accounts; see calls.sql.
+-- Partition pruning: none without source.partitions (every partition is scanned).
 WITH
   params AS (
     SELECT
@@ -24,6 +27,7 @@ WITH
       coalesce(e.recipientaccountid, 'unknown') AS account,
       coalesce(e.awsregion, 'unknown') AS region
     FROM __TABLE__ AS e
+    -- __PARTITION_FILTER__
   )
 SELECT
   d.account,

@@ -4,11 +4,14 @@
 -- identifier from the config: the only text substitution; every value is a parameter.
 -- Attribution is the same CASE as calls.sql: an event is unattributed when it yields no
 -- principal. Not filtered by principal (these events have none).
--- Positional parameters (ExecutionParameters), in this order, all read once in `params`:
+-- Positional parameters (ExecutionParameters), in this order (1-4 read once in `params`):
 --   1 start VARCHAR, 2 end VARCHAR: ISO-8601 instants of the window [start, end).
 --   3 filterAccounts BOOLEAN, 4 accounts VARCHAR (JSON array): unless filterAccounts is false,
 --     keep only these recipientAccountIds.
--- Partition pruning: none (the config names no partition columns); see calls.sql.
+--   5.. partition values, only when the config names partition columns (source.partitions):
+--     `-- __PARTITION_FILTER__` is replaced by a WHERE on the scan whose parameter values follow:
+--     the first and last date partition to read, then the accounts; see calls.sql.
+-- Partition pruning: none without source.partitions (every partition is scanned).
 WITH
   params AS (
     SELECT
@@ -40,6 +43,7 @@ WITH
       e.eventname AS event_name,
       coalesce(e.recipientaccountid, 'unknown') AS account
     FROM __TABLE__ AS e
+    -- __PARTITION_FILTER__
   )
 SELECT a.identity_type, a.event_source, a.event_name, count(*) AS event_count
 FROM attributed AS a

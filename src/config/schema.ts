@@ -19,6 +19,57 @@ const DuckDbSourceSchema = z
   })
   .describe('Local CloudTrail files read with embedded DuckDB (the default).')
 
+const partitionColumn = z
+  .string()
+  .regex(/^[A-Za-z0-9_]+$/, 'a partition column name is letters, digits and underscores')
+
+const AthenaPartitionsSchema = z
+  .object({
+    date: z
+      .union([
+        z
+          .object({
+            column: partitionColumn.describe(
+              "The date partition column (`timestamp` in AWS's partition-projection table).",
+            ),
+            format: z
+              .literal('yyyy/MM/dd')
+              .default('yyyy/MM/dd')
+              .describe('Format of its string values: `yyyy/MM/dd`, as in the S3 key of the logs.'),
+          })
+          .strict()
+          .describe(
+            'One string date column (partition projection, `projection.<column>.type` date).',
+          ),
+        z
+          .object({
+            year: partitionColumn.describe('The year partition column, e.g. `year` (2026).'),
+            month: partitionColumn.describe('The month partition column, e.g. `month` (01-12).'),
+            day: partitionColumn.describe('The day partition column, e.g. `day` (01-31).'),
+          })
+          .strict()
+          .describe('Hive-style year, month and day columns (manually added partitions).'),
+      ])
+      .optional()
+      .describe(
+        'How the table is partitioned by the UTC day in the S3 key; the queries keep the days ' +
+          'from the one before the window to two after its end (CloudTrail delivers late).',
+      ),
+    region: partitionColumn
+      .optional()
+      .describe('The region partition column, e.g. `region`; not filtered (all regions are read).'),
+    account: partitionColumn
+      .optional()
+      .describe(
+        'The account ID partition column, e.g. `account`; filtered when the run names accounts.',
+      ),
+  })
+  .strict()
+  .describe(
+    'Partition columns of the CloudTrail table, as in its PARTITIONED BY clause; names are ' +
+      'letters, digits and underscores.',
+  )
+
 const AthenaSourceSchema = z
   .object({
     type: z.literal('athena'),
@@ -32,6 +83,11 @@ const AthenaSourceSchema = z
       .string()
       .optional()
       .describe('s3:// URL for query results, if the workgroup has none.'),
+    partitions: AthenaPartitionsSchema.optional().describe(
+      "The table's partition columns, so each query reads only the partitions that can hold " +
+        'events of the window (and of the accounts asked for); default: none, every run scans ' +
+        'the whole table.',
+    ),
   })
   .describe(
     'Amazon Athena over the CloudTrail table in S3: the scale-out engine for organization trails.',

@@ -10,6 +10,7 @@ import { CheckoutPolicyRepo } from '../repo/checkout.js'
 import type { PolicyRepo } from '../repo/types.js'
 import { createAthenaSource } from '../source/athena.js'
 import { createDuckDbSource } from '../source/duckdb.js'
+import { createLakeSource } from '../source/lake.js'
 import { createLookupEventsSource } from '../source/lookup-events.js'
 import type { LogSource } from '../source/types.js'
 import { ScopedownError } from '../util/errors.js'
@@ -31,6 +32,13 @@ export async function createLogSource(config: Config, log: Logger): Promise<LogS
         table: source.table,
         workgroup: source.workgroup,
         ...(source.outputLocation ? { outputLocation: source.outputLocation } : {}),
+        ...(source.partitions ? { partitions: source.partitions } : {}),
+        logger: log,
+      })
+    case 'cloudtrail-lake':
+      return createLakeSource({
+        client: new CloudTrailClient({ region: source.region }),
+        eventDataStore: source.eventDataStore,
         logger: log,
       })
     case 'cloudtrail-lookup':

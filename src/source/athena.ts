@@ -7,9 +7,17 @@ import {
   type StartQueryExecutionCommandInput,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena'
-import { errorMessage, ScopedownError } from '../util/errors.js'
+import { errorMessage, InvariantError, ScopedownError } from '../util/errors.js'
 import { type Logger, silentLogger } from '../util/log.js'
 import { utcDaysInWindow, windowBounds } from '../util/window.js'
+import {
+  type AthenaPartitions,
+  PARTITION_FILTER_LINE,
+  type PartitionFilter,
+  partitionFilter,
+  type QuotedPartitions,
+  quotePartitions,
+} from './athena-partitions.js'
 import {
   athenaApiCall,
   athenaCoverage,
@@ -38,6 +46,11 @@ export interface AthenaSourceOptions {
   workgroup: string
   /** s3:// URL for query results, when the workgroup has none. */
   outputLocation?: string
+  /**
+   * The table's partition columns: each query then reads only the date partitions around the
+   * window (and the accounts asked for). Names are validated like the table name.
+   */
+  partitions?: AthenaPartitions
   logger?: Logger
   /** First wait between GetQueryExecution polls; grows 1.5x up to maxPollIntervalMs. */
   pollIntervalMs?: number
@@ -89,7 +102,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * scale-out engine for organization trails. Each `usage()` runs three aggregating queries
  * (queries/athena/calls.sql, unattributed.sql, coverage.sql) with every value bound through
  * ExecutionParameters, so only small results come back. The table is the one AWS documents for
- * CloudTrail in Athena; its name is validated and substituted as a quoted identifier.
+ * CloudTrail in Athena; its name is validated and substituted as a quoted identifier. With
+ * `partitions`, a WHERE on the partition columns (validated, quoted names; values bound as
+ * parameters) replaces each query's `-- __PARTITION_FILTER__` line so Athena prunes partitions.
  *
  * AWS permissions:
  * - athena:StartQueryExecution, athena:GetQueryExecution, athena:GetQueryResults (and
@@ -101,19 +116,25 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * `close()` destroys the client.
  */
 export function createAthenaSource(options: AthenaSourceOptions): LogSource {
-  return new AthenaSource(options, quoteTableName(options.table))
+  return new AthenaSource(
+    options,
+    quoteTableName(options.table),
+    quotePartitions(options.partitions),
+  )
 }
 
 class AthenaSource implements LogSource {
   readonly kind = 'athena' as const
   readonly #options: AthenaSourceOptions
   readonly #table: string
+  readonly #partitions: QuotedPartitions
   readonly #logger: Logger
   #closed = false
 
-  constructor(options: AthenaSourceOptions, quotedTable: string) {
+  constructor(options: AthenaSourceOptions, quotedTable: string, partitions: QuotedPartitions) {
     this.#options = options
     this.#table = quotedTable
+    this.#partitions = partitions
     this.#logger = options.logger ?? silentLogger
   }
 
@@ -145,10 +166,11 @@ class AthenaSource implements LogSource {
     // Concurrently; when one fails the others stop (and their queries are stopped) before
     // usage() rejects with the first real failure.
     const state: RunState = { failed: false }
+    const filter = (name: QueryName) => this.#partitionFilter(name, bounds, query.accountIds)
     const settled = await Promise.allSettled([
-      this.#run('athena/calls', callParams, state),
-      this.#run('athena/unattributed', scope, state),
-      this.#run('athena/coverage', scope, state),
+      this.#run('athena/calls', callParams, filter('athena/calls'), state),
+      this.#run('athena/unattributed', scope, filter('athena/unattributed'), state),
+      this.#run('athena/coverage', scope, filter('athena/coverage'), state),
     ])
     const failure = settled.find(
       (r): r is PromiseRejectedResult =>
@@ -174,12 +196,33 @@ class AthenaSource implements LogSource {
     }
   }
 
+  /**
+   * The query's partition predicates, indented like its placeholder line; undefined when the
+   * config names no partition columns (the query text is then sent as written).
+   */
+  #partitionFilter(
+    name: QueryName,
+    bounds: { start: Date; end: Date },
+    accountIds: readonly string[] | undefined,
+  ): PartitionFilter | undefined {
+    const columns = this.#partitions
+    if (!columns.date && !(columns.account && accountIds !== undefined)) return undefined
+    const line = PARTITION_FILTER_LINE.exec(readQuery(name))
+    if (!line) throw new InvariantError(`queries/${name}.sql has no -- __PARTITION_FILTER__ line`)
+    return partitionFilter(columns, bounds, accountIds, line[1] ?? '')
+  }
+
   /** Runs one query to the end and returns its rows; every failure leaves as SOURCE_FAILED. */
-  async #run(name: QueryName, params: string[], state: RunState): Promise<Rows> {
+  async #run(
+    name: QueryName,
+    params: string[],
+    filter: PartitionFilter | undefined,
+    state: RunState,
+  ): Promise<Rows> {
     const started = Date.now()
     let id: string | undefined
     try {
-      id = await this.#start(name, params, state)
+      id = await this.#start(name, params, filter, state)
       await this.#wait(id, state)
       const rows = await this.#results(id, state)
       this.#logger.debug('athena: query done', {
@@ -205,11 +248,19 @@ class AthenaSource implements LogSource {
     }
   }
 
-  async #start(name: QueryName, params: string[], state: RunState): Promise<string> {
+  async #start(
+    name: QueryName,
+    params: string[],
+    filter: PartitionFilter | undefined,
+    state: RunState,
+  ): Promise<string> {
     const options = this.#options
+    let sql = readQuery(name).replaceAll('__TABLE__', this.#table)
+    // A function replacement, so `$` in the generated text is never a pattern.
+    if (filter) sql = sql.replace(PARTITION_FILTER_LINE, () => filter.sql)
     const input: StartQueryExecutionCommandInput = {
-      QueryString: readQuery(name).replaceAll('__TABLE__', this.#table),
-      ExecutionParameters: params,
+      QueryString: sql,
+      ExecutionParameters: filter ? [...params, ...filter.params] : params,
       QueryExecutionContext: { Database: options.database },
       WorkGroup: options.workgroup,
       ...(options.outputLocation

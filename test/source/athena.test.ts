@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ConfigSchema } from '../../src/config/schema.js'
 import { createLogSource } from '../../src/run/deps.js'
 import { createAthenaSource } from '../../src/source/athena.js'
+import { type AthenaPartitions, partitionDays } from '../../src/source/athena-partitions.js'
 import { quoteTableName } from '../../src/source/athena-results.js'
 import { AUTHORIZATION_FAILURE_CODES } from '../../src/source/denied-codes.js'
 import { readQuery } from '../../src/source/queries.js'
@@ -28,7 +29,7 @@ const ROLE = 'arn:aws:iam::111111111111:role/app/worker'
 const USER = 'arn:aws:iam::111111111111:user/alice'
 const ms = (iso: string) => String(Date.parse(iso))
 
-function source(client = new AthenaClient({ region: 'us-east-1' })) {
+function source(client = new AthenaClient({ region: 'us-east-1' }), partitions?: AthenaPartitions) {
   return createAthenaSource({
     client,
     database: 'trail_db',
@@ -38,6 +39,7 @@ function source(client = new AthenaClient({ region: 'us-east-1' })) {
     pollIntervalMs: 1,
     maxPollIntervalMs: 2,
     retryBaseMs: 1,
+    ...(partitions ? { partitions } : {}),
   })
 }
 
@@ -258,6 +260,178 @@ describe('athena source: queries sent', () => {
   })
 })
 
+describe('athena source: partition pruning', () => {
+  const SCOPE = [
+    "'2026-10-01T00:00:00.000Z'",
+    "'2026-10-04T00:00:00.000Z'",
+    'true',
+    `'["111111111111","222222222222"]'`,
+  ]
+  const ACCOUNTS = ['111111111111', '222222222222']
+
+  /** The three queries sent by one usage() call, by kind. */
+  async function sent(partitions: AthenaPartitions | undefined, query: Partial<UsageQuery> = {}) {
+    succeedAll()
+    await source(undefined, partitions).usage({ window: WINDOW, ...query })
+    return Object.fromEntries(started.map((input) => [kind(input.QueryString), input]))
+  }
+
+  /** The query text with the placeholder line replaced as the source must do it. */
+  const expected = (name: string, lines: string[]) =>
+    readQuery(`athena/${name}`)
+      .replaceAll('__TABLE__', TABLE)
+      .replace('    -- __PARTITION_FILTER__\n', lines.map((l) => `    ${l}\n`).join(''))
+
+  it('prunes a projected yyyy/MM/dd date column and the account column', async () => {
+    const byKind = await sent(
+      { date: { column: 'timestamp', format: 'yyyy/MM/dd' }, region: 'region', account: 'account' },
+      { accountIds: ACCOUNTS },
+    )
+    const lines = ['WHERE e."timestamp" BETWEEN ? AND ?', '  AND e."account" IN (?, ?)']
+    const partitionParams = ["'2026/09/30'", "'2026/10/06'", "'111111111111'", "'222222222222'"]
+    for (const name of ['calls', 'unattributed', 'coverage'] as const) {
+      const input = byKind[name]
+      expect(input?.QueryString).toBe(expected(name, lines))
+      expect(input?.QueryString).not.toMatch(/^\s*-- __PARTITION_FILTER__$/m)
+      expect(input?.QueryString).not.toContain('"region"')
+      expect(placeholders(input?.QueryString ?? '')).toBe(input?.ExecutionParameters?.length)
+      expect(input?.ExecutionParameters?.slice(-4)).toEqual(partitionParams)
+    }
+    expect(byKind.unattributed?.ExecutionParameters).toEqual([...SCOPE, ...partitionParams])
+    expect(byKind.coverage?.ExecutionParameters).toEqual([...SCOPE, ...partitionParams])
+    expect(byKind.calls?.ExecutionParameters).toHaveLength(10 + 4)
+    expect(byKind.calls?.ExecutionParameters?.slice(0, 4)).toEqual(SCOPE)
+    expect(byKind.calls?.QueryString).toContain(
+      [
+        `    FROM ${TABLE} AS e`,
+        '    WHERE e."timestamp" BETWEEN ? AND ?',
+        '      AND e."account" IN (?, ?)',
+        '  ),',
+      ].join('\n'),
+    )
+  })
+
+  it('prunes only the date when no accounts are asked for', async () => {
+    const byKind = await sent({ date: { column: 'timestamp' }, account: 'account' })
+    for (const name of ['calls', 'unattributed', 'coverage'] as const) {
+      const input = byKind[name]
+      expect(input?.QueryString).toBe(expected(name, ['WHERE e."timestamp" BETWEEN ? AND ?']))
+      expect(input?.ExecutionParameters?.slice(-2)).toEqual(["'2026/09/30'", "'2026/10/06'"])
+      expect(placeholders(input?.QueryString ?? '')).toBe(input?.ExecutionParameters?.length)
+    }
+    expect(byKind.coverage?.ExecutionParameters).toEqual([
+      "'2026-10-01T00:00:00.000Z'",
+      "'2026-10-04T00:00:00.000Z'",
+      'false',
+      "'[]'",
+      "'2026/09/30'",
+      "'2026/10/06'",
+    ])
+  })
+
+  it('prunes Hive-style year, month and day columns as one yyyyMMdd number', async () => {
+    const date = { year: 'year', month: 'month', day: 'day' }
+    const day =
+      'CAST(e."year" AS integer) * 10000 + CAST(e."month" AS integer) * 100 + ' +
+      'CAST(e."day" AS integer) BETWEEN ? AND ?'
+    const withAccounts = await sent({ date, account: 'account' }, { accountIds: ACCOUNTS })
+    for (const name of ['calls', 'unattributed', 'coverage'] as const) {
+      const input = withAccounts[name]
+      expect(input?.QueryString).toBe(
+        expected(name, [`WHERE ${day}`, '  AND e."account" IN (?, ?)']),
+      )
+      expect(input?.ExecutionParameters?.slice(-4)).toEqual([
+        '20260930',
+        '20261006',
+        "'111111111111'",
+        "'222222222222'",
+      ])
+      expect(placeholders(input?.QueryString ?? '')).toBe(input?.ExecutionParameters?.length)
+    }
+    athena.reset()
+    started = []
+    const withoutAccounts = await sent({ date })
+    expect(withoutAccounts.coverage?.QueryString).toBe(expected('coverage', [`WHERE ${day}`]))
+    expect(withoutAccounts.coverage?.ExecutionParameters).toEqual([
+      "'2026-10-01T00:00:00.000Z'",
+      "'2026-10-04T00:00:00.000Z'",
+      'false',
+      "'[]'",
+      '20260930',
+      '20261006',
+    ])
+  })
+
+  it('prunes the account column alone; an empty account list reads nothing', async () => {
+    const byKind = await sent({ account: 'account' }, { accountIds: ['111111111111'] })
+    expect(byKind.coverage?.QueryString).toBe(expected('coverage', ['WHERE e."account" IN (?)']))
+    expect(byKind.coverage?.ExecutionParameters?.slice(4)).toEqual(["'111111111111'"])
+    athena.reset()
+    started = []
+    const none = await sent({ account: 'account' }, { accountIds: [] })
+    expect(none.coverage?.QueryString).toBe(expected('coverage', ['WHERE false']))
+    expect(none.coverage?.ExecutionParameters).toHaveLength(4)
+  })
+
+  it('reads from the day before the window to two days after its end, across months', () => {
+    const days = (start: string, end: string) => {
+      const { first, last } = partitionDays(new Date(start), new Date(end))
+      return [first.toISOString().slice(0, 10), last.toISOString().slice(0, 10)]
+    }
+    expect(days(WINDOW.start, WINDOW.end)).toEqual(['2026-09-30', '2026-10-06'])
+    // Mid-day bounds: the start's day minus one, the end's day plus two.
+    expect(days('2026-03-01T13:00:00Z', '2026-12-30T23:59:59.999Z')).toEqual([
+      '2026-02-28',
+      '2027-01-01',
+    ])
+    expect(days('2024-01-01T00:00:00Z', '2024-02-28T06:00:00Z')).toEqual([
+      '2023-12-31',
+      '2024-03-01',
+    ])
+    // Every in-window instant's UTC day lies in the range (late delivery adds the margin).
+    const { first, last } = partitionDays(new Date(WINDOW.start), new Date(WINDOW.end))
+    for (const t of [WINDOW.start, '2026-10-03T23:59:59.999Z']) {
+      const day = Date.parse(t.slice(0, 10))
+      expect(day).toBeGreaterThanOrEqual(first.getTime())
+      expect(day).toBeLessThanOrEqual(last.getTime())
+    }
+  })
+
+  it('sends the query text unchanged without partitions', async () => {
+    for (const partitions of [undefined, {}, { region: 'region' }, { account: 'account' }]) {
+      athena.reset()
+      started = []
+      const byKind = await sent(partitions)
+      for (const name of ['calls', 'unattributed', 'coverage'] as const) {
+        const input = byKind[name]
+        expect(input?.QueryString).toBe(readQuery(`athena/${name}`).replaceAll('__TABLE__', TABLE))
+        expect(input?.QueryString).toContain('    -- __PARTITION_FILTER__\n')
+        expect(input?.ExecutionParameters).toHaveLength(name === 'calls' ? 10 : 4)
+      }
+    }
+  })
+
+  it('refuses a partition column that is not a plain identifier as CONFIG_INVALID', () => {
+    const bad: AthenaPartitions[] = [
+      { date: { column: 'timestamp" OR 1=1 --' } },
+      { date: { year: 'year', month: 'mon th', day: 'day' } },
+      { account: 'account;' },
+      { region: '' },
+      { date: { column: 'dt', format: 'yyyy-MM-dd' as 'yyyy/MM/dd' } },
+    ]
+    for (const partitions of bad) {
+      let error: unknown
+      try {
+        source(undefined, partitions)
+      } catch (e) {
+        error = e
+      }
+      expect(error).toBeInstanceOf(ScopedownError)
+      expect((error as ScopedownError).code).toBe('CONFIG_INVALID')
+    }
+  })
+})
+
 describe('athena source: results', () => {
   it('pages through results, skips the header row and converts like the DuckDB source', async () => {
     succeedAll()
@@ -457,6 +631,44 @@ describe('createLogSource', () => {
     const logSource = await createLogSource(config, silentLogger)
     expect(logSource.kind).toBe('athena')
     await logSource.close()
+  })
+
+  it('passes source.partitions through, validated against the config schema', async () => {
+    const config = ConfigSchema.parse({
+      source: {
+        type: 'athena',
+        region: 'eu-west-1',
+        database: 'trail_db',
+        table: 'cloudtrail_logs',
+        partitions: { date: { column: 'timestamp' }, region: 'region', account: 'account' },
+      },
+    })
+    expect(config.source).toMatchObject({
+      partitions: { date: { column: 'timestamp', format: 'yyyy/MM/dd' } },
+    })
+    succeedAll()
+    const logSource = await createLogSource(config, silentLogger)
+    await logSource.usage({ window: WINDOW, accountIds: ['111111111111'] })
+    await logSource.close()
+    const coverage = started.find((input) => kind(input.QueryString) === 'coverage')
+    expect(coverage?.QueryString).toContain('WHERE e."timestamp" BETWEEN ? AND ?')
+    expect(coverage?.QueryString).toContain('AND e."account" IN (?)')
+    expect(coverage?.ExecutionParameters?.slice(4)).toEqual([
+      "'2026/09/30'",
+      "'2026/10/06'",
+      "'111111111111'",
+    ])
+    for (const partitions of [
+      { date: { column: 'ts; drop' } },
+      { date: { year: 'year', month: 'month' } },
+      { date: { column: 'dt', format: 'yyyy-MM-dd' } },
+      { account: 'account', extra: 'x' },
+    ]) {
+      const parsed = ConfigSchema.safeParse({
+        source: { type: 'athena', region: 'eu-west-1', database: 'd', table: 't', partitions },
+      })
+      expect(parsed.success).toBe(false)
+    }
   })
 
   it('refuses a table name that is not an identifier as CONFIG_INVALID', async () => {
