@@ -47,14 +47,6 @@ export async function createLogSource(config: Config, log: Logger): Promise<LogS
         ...(source.regions ? { regions: source.regions } : {}),
         logger: log,
       })
-    default:
-      throw new ScopedownError(
-        'CONFIG_INVALID',
-        `source.type "${source.type}" is not available in this version`,
-        {
-          hint: 'use source.type "duckdb" over CloudTrail files synced from S3 (aws s3 sync s3://<trail-bucket>/AWSLogs ./logs)',
-        },
-      )
   }
 }
 
