@@ -11,7 +11,7 @@ import { loadRoleFromFiles, loadScps, type RoleDefinition } from '../run/role-po
 import { createDuckDbSource } from '../source/duckdb.js'
 import { ScopedownError } from '../util/errors.js'
 import { createLogger } from '../util/log.js'
-import { resolveWindow } from '../util/window.js'
+import { resolveWindow, utcDaysInWindow } from '../util/window.js'
 import type { CliIo, ExitCodeSink } from './io.js'
 
 interface AnalyzeFlags {
@@ -96,9 +96,7 @@ export function register(program: Command, io: CliIo, _exit: ExitCodeSink): void
         neverRemove: ruleDefaults.neverRemove,
         protectedSidPrefix: ruleDefaults.protectedSidPrefix,
         minRoleAgeDays: ruleDefaults.minRoleAgeDays,
-        minCoverageDays: Math.ceil(
-          ((Date.parse(window.end) - Date.parse(window.start)) / 86_400_000) * 0.9,
-        ),
+        minCoverageDays: Math.ceil(utcDaysInWindow(window).length * 0.9),
         narrowResources: flags.narrowResources === true,
         mode: 'adhoc',
       }

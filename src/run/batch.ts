@@ -17,6 +17,7 @@ import type { LogSource, UsageResult } from '../source/types.js'
 import { errorMessage, InvariantError } from '../util/errors.js'
 import type { Logger } from '../util/log.js'
 import { stableStringify } from '../util/stable-json.js'
+import { resolveWindow } from '../util/window.js'
 import type { PlanningContext } from './plan-role.js'
 import { planRole } from './plan-role.js'
 import { loadRepoRole, type RepoRole, roleRefOf } from './repo-role.js'
@@ -194,11 +195,10 @@ export async function runBatch(deps: BatchDeps): Promise<BatchReport> {
 
 /** The window of a batch: `window.end` (or now) back `window.days` days. */
 export function batchWindow(config: Config, now: Date): Window {
-  const end = config.window.end ? new Date(config.window.end) : now
-  return {
-    start: new Date(end.getTime() - config.window.days * 86_400_000).toISOString(),
-    end: end.toISOString(),
-  }
+  return resolveWindow(
+    { days: config.window.days, ...(config.window.end ? { end: config.window.end } : {}) },
+    now,
+  )
 }
 
 /** Plan rules for a batch from the config. */
