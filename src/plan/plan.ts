@@ -9,6 +9,7 @@ import { fitToQuota } from '../policy/size.js'
 import type { ActionCatalog } from '../usage/catalog.js'
 import type { RoleUsage, UsedAction } from '../usage/types.js'
 import { sha256, stableStringify } from '../util/stable-json.js'
+import { DAY_MS } from '../util/window.js'
 import { accountCoverage, windowDays } from './coverage.js'
 import type {
   ActionDecision,
@@ -38,8 +39,6 @@ export interface PlanInput {
   /** The log source kind, for the evidence. */
   source: string
 }
-
-const DAY_MS = 86_400_000
 
 /**
  * Plans a role's tightened policies: one decision (keep or remove, with the reason) per granted
