@@ -7,9 +7,9 @@ import {
   type StartQueryExecutionCommandInput,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena'
-import { errorMessage, InvariantError, ScopedownError } from '../util/errors.js'
+import { InvariantError, ScopedownError } from '../util/errors.js'
 import { type Logger, silentLogger } from '../util/log.js'
-import { utcDaysInWindow, windowBounds } from '../util/window.js'
+import { windowBounds } from '../util/window.js'
 import {
   type AthenaPartitions,
   PARTITION_FILTER_LINE,
@@ -19,9 +19,6 @@ import {
   quotePartitions,
 } from './athena-partitions.js'
 import {
-  athenaApiCall,
-  athenaCoverage,
-  athenaUnattributed,
   columnNames,
   detailKeyPattern,
   listParam,
@@ -32,12 +29,21 @@ import {
 } from './athena-results.js'
 import { AUTHORIZATION_FAILURE_CODES } from './denied-codes.js'
 import { readQuery } from './queries.js'
+import {
+  type EngineQuery,
+  type QueryRunnerOptions,
+  type QueryTimings,
+  type Rows,
+  runQueries,
+  type Send,
+  usageFromRows,
+} from './query-runner.js'
 import { REQUEST_DETAIL_PATHS } from './request-details.js'
 import type { LogSource, UsageQuery, UsageResult } from './types.js'
 import { DEFAULT_MAX_RESOURCES } from './types.js'
 
 /** Options of {@link createAthenaSource}. */
-export interface AthenaSourceOptions {
+export interface AthenaSourceOptions extends QueryTimings {
   client: AthenaClient
   /** Glue database holding the table (QueryExecutionContext.Database). */
   database: string
@@ -52,15 +58,6 @@ export interface AthenaSourceOptions {
    */
   partitions?: AthenaPartitions
   logger?: Logger
-  /** First wait between GetQueryExecution polls; grows 1.5x up to maxPollIntervalMs. */
-  pollIntervalMs?: number
-  maxPollIntervalMs?: number
-  /** Give up (and stop the query) after this long. */
-  maxWaitMs?: number
-  /** Retries of a throttled Athena call (TooManyRequestsException, ThrottlingException). */
-  maxRetries?: number
-  /** First wait before retrying a throttled call; doubles up to 20 s. */
-  retryBaseMs?: number
 }
 
 const PERMISSIONS_HINT =
@@ -70,32 +67,10 @@ const PERMISSIONS_HINT =
   'bucket; s3:PutObject and s3:GetObject on the query results location'
 
 const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException'])
-const MAX_RETRY_DELAY_MS = 20_000
 const DETAIL_PATHS = Object.values(REQUEST_DETAIL_PATHS)
 const DETAIL_KEY_PATTERN = detailKeyPattern(DETAIL_PATHS)
 
-type Rows = Record<string, string | undefined>[]
-
 type QueryName = 'athena/calls' | 'athena/unattributed' | 'athena/coverage'
-
-/** A query that ended in FAILED or CANCELLED, or ran out of time; wrapped by usage(). */
-class QueryEnded extends Error {
-  readonly state: string
-  constructor(state: string, reason: string) {
-    super(reason)
-    this.state = state
-  }
-}
-
-/** Thrown in a query whose sibling failed: it stops early, and the sibling's error is reported. */
-class Cancelled extends Error {}
-
-/** Shared by the queries of one usage() call: set when one of them fails. */
-interface RunState {
-  failed: boolean
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
  * Queries the CloudTrail table in Amazon Athena (engine v3) as a {@link LogSource}: the
@@ -128,14 +103,21 @@ class AthenaSource implements LogSource {
   readonly #options: AthenaSourceOptions
   readonly #table: string
   readonly #partitions: QuotedPartitions
-  readonly #logger: Logger
+  readonly #runner: QueryRunnerOptions
   #closed = false
 
   constructor(options: AthenaSourceOptions, quotedTable: string, partitions: QuotedPartitions) {
     this.#options = options
     this.#table = quotedTable
     this.#partitions = partitions
-    this.#logger = options.logger ?? silentLogger
+    this.#runner = {
+      ...options,
+      engine: 'Athena',
+      idLabel: 'query execution',
+      hint: PERMISSIONS_HINT,
+      retryable: THROTTLING,
+      logger: options.logger ?? silentLogger,
+    }
   }
 
   async close(): Promise<void> {
@@ -163,37 +145,15 @@ class AthenaSource implements LogSource {
       listParam(DETAIL_PATHS),
       literalParam(maxResources),
     ]
-    // Concurrently; when one fails the others stop (and their queries are stopped) before
-    // usage() rejects with the first real failure.
-    const state: RunState = { failed: false }
     const filter = (name: QueryName) => this.#partitionFilter(name, bounds, query.accountIds)
-    const settled = await Promise.allSettled([
-      this.#run('athena/calls', callParams, filter('athena/calls'), state),
-      this.#run('athena/unattributed', scope, filter('athena/unattributed'), state),
-      this.#run('athena/coverage', scope, filter('athena/coverage'), state),
-    ])
-    const failure = settled.find(
-      (r): r is PromiseRejectedResult =>
-        r.status === 'rejected' && !(r.reason instanceof Cancelled),
+    const rows = await runQueries(
+      this.#runner,
+      (['athena/calls', 'athena/unattributed', 'athena/coverage'] as const).map((name) => ({
+        name,
+        query: this.#query(name, name === 'athena/calls' ? callParams : scope, filter(name)),
+      })),
     )
-    if (failure) throw failure.reason
-    const [calls, unattributed, coverage] = settled.map((r) =>
-      r.status === 'fulfilled' ? r.value : [],
-    ) as [Rows, Rows, Rows]
-    const windowDays = utcDaysInWindow(query.window)
-    return {
-      calls: calls.map((row) => athenaApiCall(row, maxResources)),
-      unattributed: unattributed.map(athenaUnattributed),
-      coverage: coverage.map((row) => athenaCoverage(row, windowDays)),
-      inputs: {
-        filesRead: 0,
-        filesPruned: 0,
-        filesIgnored: 0,
-        badFiles: [],
-        badRecords: 0,
-        eventsInWindow: coverage.reduce((sum, row) => sum + Number(row.event_count ?? 0), 0),
-      },
-    }
+    return usageFromRows(rows as [Rows, Rows, Rows], query, maxResources)
   }
 
   /**
@@ -212,144 +172,75 @@ class AthenaSource implements LogSource {
     return partitionFilter(columns, bounds, accountIds, line[1] ?? '')
   }
 
-  /** Runs one query to the end and returns its rows; every failure leaves as SOURCE_FAILED. */
-  async #run(
-    name: QueryName,
-    params: string[],
-    filter: PartitionFilter | undefined,
-    state: RunState,
-  ): Promise<Rows> {
-    const started = Date.now()
-    let id: string | undefined
-    try {
-      id = await this.#start(name, params, filter, state)
-      await this.#wait(id, state)
-      const rows = await this.#results(id, state)
-      this.#logger.debug('athena: query done', {
-        query: name,
-        id,
-        rows: rows.length,
-        ms: Date.now() - started,
-      })
-      return rows
-    } catch (error) {
-      if (error instanceof Cancelled) {
-        if (id) await this.#stop(id)
-        throw error
-      }
-      state.failed = true
-      const where = id ? ` (query execution ${id})` : ''
-      const detail =
-        error instanceof QueryEnded ? `${error.state}: ${error.message}` : errorMessage(error)
-      throw new ScopedownError('SOURCE_FAILED', `Athena query ${name}${where} failed: ${detail}`, {
-        hint: PERMISSIONS_HINT,
-        cause: error,
-      })
-    }
-  }
-
-  async #start(
-    name: QueryName,
-    params: string[],
-    filter: PartitionFilter | undefined,
-    state: RunState,
-  ): Promise<string> {
+  /** One Athena query: start it, read its status, page its results, stop it. */
+  #query(name: QueryName, params: string[], filter: PartitionFilter | undefined): EngineQuery {
     const options = this.#options
-    let sql = readQuery(name).replaceAll('__TABLE__', this.#table)
-    // A function replacement, so `$` in the generated text is never a pattern.
-    if (filter) sql = sql.replace(PARTITION_FILTER_LINE, () => filter.sql)
-    const input: StartQueryExecutionCommandInput = {
-      QueryString: sql,
-      ExecutionParameters: filter ? [...params, ...filter.params] : params,
-      QueryExecutionContext: { Database: options.database },
-      WorkGroup: options.workgroup,
-      ...(options.outputLocation
-        ? { ResultConfiguration: { OutputLocation: options.outputLocation } }
-        : {}),
-    }
-    const out = await this.#send(state, () =>
-      options.client.send(new StartQueryExecutionCommand(input)),
-    )
-    if (!out.QueryExecutionId) throw new Error('StartQueryExecution returned no QueryExecutionId')
-    return out.QueryExecutionId
-  }
-
-  /** Polls until the query ends, with waits growing 1.5x from pollIntervalMs to the cap. */
-  async #wait(id: string, run: RunState): Promise<void> {
-    const options = this.#options
-    const maxWait = options.maxWaitMs ?? 30 * 60_000
-    const maxInterval = options.maxPollIntervalMs ?? 5_000
-    let interval = options.pollIntervalMs ?? 500
-    const started = Date.now()
-    for (;;) {
-      const out = await this.#send(run, () =>
-        options.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
-      )
-      const status = out.QueryExecution?.Status
-      const state = status?.State
-      if (state === 'SUCCEEDED') return
-      if (state === 'FAILED' || state === 'CANCELLED') {
-        throw new QueryEnded(state, status?.StateChangeReason ?? 'no reason given')
-      }
-      if (Date.now() - started >= maxWait) {
-        await this.#stop(id)
-        throw new QueryEnded('TIMED OUT', `still ${state ?? 'unknown'} after ${maxWait} ms`)
-      }
-      await sleep(interval)
-      interval = Math.min(interval * 1.5, maxInterval)
-    }
-  }
-
-  /** Every result page; the first row of the first page is the header. */
-  async #results(id: string, state: RunState): Promise<Rows> {
-    const out: Rows = []
-    let columns: string[] | undefined
-    let token: string | undefined
-    let first = true
-    do {
-      const page: GetQueryResultsCommandOutput = await this.#send(state, () =>
-        this.#options.client.send(
-          new GetQueryResultsCommand({
-            QueryExecutionId: id,
-            MaxResults: 1000,
-            ...(token ? { NextToken: token } : {}),
-          }),
-        ),
-      )
-      columns ??= columnNames(page.ResultSet?.ResultSetMetadata?.ColumnInfo)
-      const rows = page.ResultSet?.Rows ?? []
-      out.push(...rowObjects(columns, first ? rows.slice(1) : rows))
-      first = false
-      token = page.NextToken
-    } while (token)
-    return out
-  }
-
-  /** Best effort: a query left running would only cost money, so errors are ignored. */
-  async #stop(id: string): Promise<void> {
-    await this.#options.client
-      .send(new StopQueryExecutionCommand({ QueryExecutionId: id }))
-      .catch(() => undefined)
-  }
-
-  /**
-   * One Athena call, retried with doubling waits while Athena throttles; not made (Cancelled)
-   * once a sibling query of the same usage() call has failed.
-   */
-  async #send<T>(state: RunState, call: () => Promise<T>): Promise<T> {
-    const retries = this.#options.maxRetries ?? 5
-    const base = this.#options.retryBaseMs ?? 1_000
-    for (let attempt = 0; ; attempt++) {
-      if (state.failed) throw new Cancelled('a sibling query failed')
-      try {
-        return await call()
-      } catch (error) {
-        const name = error instanceof Error ? error.name : ''
-        if (!THROTTLING.has(name) || attempt >= retries) throw error
-        const delay = Math.min(base * 2 ** attempt, MAX_RETRY_DELAY_MS)
-        this.#logger.debug('athena: throttled, retrying', { error: name, attempt, delay })
-        await sleep(delay)
-      }
+    const client = options.client
+    return {
+      start: async (send: Send) => {
+        let sql = readQuery(name).replaceAll('__TABLE__', this.#table)
+        // A function replacement, so `$` in the generated text is never a pattern.
+        if (filter) sql = sql.replace(PARTITION_FILTER_LINE, () => filter.sql)
+        const input: StartQueryExecutionCommandInput = {
+          QueryString: sql,
+          ExecutionParameters: filter ? [...params, ...filter.params] : params,
+          QueryExecutionContext: { Database: options.database },
+          WorkGroup: options.workgroup,
+          ...(options.outputLocation
+            ? { ResultConfiguration: { OutputLocation: options.outputLocation } }
+            : {}),
+        }
+        const out = await send(() => client.send(new StartQueryExecutionCommand(input)))
+        if (!out.QueryExecutionId) {
+          throw new Error('StartQueryExecution returned no QueryExecutionId')
+        }
+        return out.QueryExecutionId
+      },
+      status: async (id, send) => {
+        const out = await send(() =>
+          client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
+        )
+        const status = out.QueryExecution?.Status
+        const state = status?.State
+        if (state === 'SUCCEEDED') return { done: true }
+        if (state === 'FAILED' || state === 'CANCELLED') {
+          return {
+            done: false,
+            ended: state,
+            reason: status?.StateChangeReason ?? 'no reason given',
+          }
+        }
+        return { done: false, state }
+      },
+      // Every result page; the first row of the first page is the header.
+      results: async (id, send) => {
+        const out: Rows = []
+        let columns: string[] | undefined
+        let token: string | undefined
+        let first = true
+        do {
+          const page: GetQueryResultsCommandOutput = await send(() =>
+            client.send(
+              new GetQueryResultsCommand({
+                QueryExecutionId: id,
+                MaxResults: 1000,
+                ...(token ? { NextToken: token } : {}),
+              }),
+            ),
+          )
+          columns ??= columnNames(page.ResultSet?.ResultSetMetadata?.ColumnInfo)
+          const rows = page.ResultSet?.Rows ?? []
+          out.push(...rowObjects(columns, first ? rows.slice(1) : rows))
+          first = false
+          token = page.NextToken
+        } while (token)
+        return out
+      },
+      stop: async (id) => {
+        await client
+          .send(new StopQueryExecutionCommand({ QueryExecutionId: id }))
+          .catch(() => undefined)
+      },
     }
   }
 }
