@@ -148,7 +148,7 @@ export function renderSummary(result: UsageResult, window: { start: string; end:
   const lines = [
     `window: [${formatTime(window.start)}, ${formatTime(window.end)})`,
     `inputs: ${inputs.filesRead} files read, ${inputs.filesPruned} outside the window, ` +
-      `${inputs.filesIgnored} not CloudTrail, ${inputs.badFiles.length} unreadable`,
+      `${inputs.filesIgnored} not CloudTrail, ${inputs.unreadable.length} unreadable`,
     `events: ${inputs.eventsInWindow} in the window (${unattributed} not attributable to an IAM principal), ` +
       `${inputs.badRecords} bad records skipped`,
     `coverage: ${result.coverage.length} account/region pairs` +

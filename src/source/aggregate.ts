@@ -312,7 +312,7 @@ export function aggregateEvents(records: Iterable<unknown>, query: UsageQuery): 
       filesRead: 0,
       filesPruned: 0,
       filesIgnored: 0,
-      badFiles: [],
+      unreadable: [],
       badRecords,
       eventsInWindow,
     },

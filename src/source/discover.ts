@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { ScopedownError } from '../util/errors.js'
 import { DAY_MS, utcDay } from '../util/window.js'
+import type { UnreadableInput } from './types.js'
 
 /** A file that may hold CloudTrail events, as found on disk. */
 export interface FoundFile {
@@ -228,4 +229,40 @@ export function pruneByWindow<F extends FoundFile>(
     else pruned.push(file)
   }
   return { kept, pruned }
+}
+
+/** `.../<account>/CloudTrail/<region>/...` in a path, or `<account>_CloudTrail_<region>_` in a name. */
+const LAYOUT_PLACE = /(?:^|\/)(\d{12})\/CloudTrail\/([a-z0-9-]+)\//
+const NAME_PLACE = /(?:^|\/)(\d{12})_CloudTrail_([a-z0-9-]+)_\d{8}T\d{4}Z_[^/]*$/
+
+/** The account and region the S3 layout places a file in, when its path or name says. */
+export function layoutPlaceOf(file: string): { accountId?: string; region?: string } {
+  const posix = toPosix(file)
+  const parts = NAME_PLACE.exec(posix) ?? LAYOUT_PLACE.exec(posix)
+  if (!parts) return {}
+  return { accountId: parts[1] as string, region: parts[2] as string }
+}
+
+/**
+ * The evidence-ledger entry for a file that could not be read: where the layout places it and
+ * the UTC days its events may fall on (a file lands in the folder of its delivery day, so its
+ * events are from that day back to LAYOUT_DAYS_AFTER days before, and up to LAYOUT_DAYS_BEFORE
+ * after). A file the layout does not place is a hole in every account and day.
+ */
+export function unreadableFile(file: string, reason: string): UnreadableInput {
+  const place = layoutPlaceOf(file)
+  const day = layoutDayOf(file)
+  const days: string[] = []
+  if (day) {
+    const at = Date.parse(`${day}T00:00:00Z`)
+    for (let d = -LAYOUT_DAYS_AFTER; d <= LAYOUT_DAYS_BEFORE; d++)
+      days.push(utcDay(new Date(at + d * DAY_MS)))
+  }
+  return {
+    kind: 'file',
+    input: file,
+    reason,
+    ...place,
+    ...(day ? { days } : {}),
+  }
 }

@@ -20,7 +20,7 @@ export interface PlannedFile {
 /** What loading found besides events: files that turned out bad or not CloudTrail. */
 export interface LoadOutcome {
   filesRead: number
-  badFiles: { path: string; reason: string }[]
+  unreadable: { path: string; reason: string }[]
   ignoredFiles: { path: string; reason: string }[]
 }
 
@@ -182,7 +182,7 @@ export async function loadLevel1(
   filter: LoadFilter,
   onProgress: (filesDone: number) => void,
 ): Promise<LoadOutcome> {
-  const outcome: LoadOutcome = { filesRead: 0, badFiles: [], ignoredFiles: [] }
+  const outcome: LoadOutcome = { filesRead: 0, unreadable: [], ignoredFiles: [] }
   // Files finished (read or given up); progress never goes backwards when a batch is split.
   let settled = 0
   let reported = 0
@@ -198,7 +198,7 @@ export async function loadLevel1(
   }
 
   const giveUp = (file: PlannedFile, verdict: Exclude<Classification, { kind: 'log' }>) => {
-    if (verdict.kind === 'bad') outcome.badFiles.push({ path: file.path, reason: verdict.reason })
+    if (verdict.kind === 'bad') outcome.unreadable.push({ path: file.path, reason: verdict.reason })
     else outcome.ignoredFiles.push({ path: file.path, reason: verdict.reason })
     onFilesDone(1)
   }

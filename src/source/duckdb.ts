@@ -18,7 +18,13 @@ import { type Logger, silentLogger } from '../util/log.js'
 import { utcDaysInWindow, windowBounds } from '../util/window.js'
 import { classifyFile, planFromName } from './classify.js'
 import { AUTHORIZATION_FAILURE_CODES } from './denied-codes.js'
-import { type Discovery, discoverLogFiles, type FoundFile, pruneByWindow } from './discover.js'
+import {
+  type Discovery,
+  discoverLogFiles,
+  type FoundFile,
+  pruneByWindow,
+  unreadableFile,
+} from './discover.js'
 import { loadLevel1, type PlannedFile } from './duckdb-load.js'
 import { type Row, toApiCall, toCoverage, toUnattributed } from './duckdb-results.js'
 import { readQuery } from './queries.js'
@@ -45,7 +51,7 @@ export interface DuckDbSourceOptions {
  * Reads every shape users have: S3 delivery files (`{"Records": [...]}`, gzipped or not, in
  * `AWSLogs/[o-org/]<account>/CloudTrail/<region>/YYYY/MM/DD/`), JSON arrays and JSON Lines of
  * events, and `aws cloudtrail lookup-events` output. A file DuckDB cannot read is reported in
- * `inputs.badFiles` (and logged) and skipped; the run goes on.
+ * `inputs.unreadable` (and logged) and skipped; the run goes on.
  *
  * AWS permissions: none (local files only).
  */
@@ -123,7 +129,7 @@ class DuckDbSource implements LogSource {
     if (this.#closed) throw new ScopedownError('SOURCE_FAILED', 'the DuckDB source is closed')
     const bounds = windowBounds(query.window)
     const { kept, pruned } = pruneByWindow(this.#discovery.files, bounds)
-    const { planned, badFiles, ignored } = await this.#plan(kept)
+    const { planned, unreadable, ignored } = await this.#plan(kept)
 
     const started = Date.now()
     this.#onProgress?.(0, planned.length)
@@ -137,9 +143,9 @@ class DuckDbSource implements LogSource {
       this.#onProgress?.(done, planned.length),
     )
     this.#logger.debug('duckdb: files loaded', { files: planned.length, ms: Date.now() - started })
-    badFiles.push(...loaded.badFiles)
+    unreadable.push(...loaded.unreadable)
     ignored.push(...loaded.ignoredFiles)
-    for (const file of badFiles) this.#logger.warn(`skipped ${file.path}: ${file.reason}`)
+    for (const file of unreadable) this.#logger.warn(`skipped ${file.path}: ${file.reason}`)
     for (const file of ignored) this.#logger.info(`ignored ${file.path}: ${file.reason}`)
 
     const { totals, ...aggregated } = await this.#aggregate(query)
@@ -153,7 +159,7 @@ class DuckDbSource implements LogSource {
       filesRead: loaded.filesRead,
       filesPruned: pruned.length,
       filesIgnored: this.#discovery.ignored.length + ignored.length,
-      badFiles: badFiles.sort(byPath),
+      unreadable: unreadable.sort(byPath).map((f) => unreadableFile(f.path, f.reason)),
       badRecords: totals.badRecords,
       eventsInWindow: totals.eventsInWindow,
     }
@@ -196,7 +202,7 @@ class DuckDbSource implements LogSource {
   /** How to read each kept file: from its name if it is an S3 delivery file, else by peeking. */
   async #plan(files: readonly FoundFile[]) {
     const planned: PlannedFile[] = []
-    const badFiles: { path: string; reason: string }[] = []
+    const unreadable: { path: string; reason: string }[] = []
     const ignored: { path: string; reason: string }[] = []
     for (const file of files) {
       const fromName = planFromName(file.path)
@@ -211,10 +217,10 @@ class DuckDbSource implements LogSource {
       }
       if (verdict.kind === 'log')
         planned.push({ path: file.path, plan: verdict.plan, peeked: true })
-      else if (verdict.kind === 'bad') badFiles.push({ path: file.path, reason: verdict.reason })
+      else if (verdict.kind === 'bad') unreadable.push({ path: file.path, reason: verdict.reason })
       else ignored.push({ path: file.path, reason: verdict.reason })
     }
-    return { planned, badFiles, ignored }
+    return { planned, unreadable, ignored }
   }
 
   async #rows(

@@ -195,7 +195,7 @@ export function usageFromRows(
       filesRead: 0,
       filesPruned: 0,
       filesIgnored: 0,
-      badFiles: [],
+      unreadable: [],
       badRecords: 0,
       eventsInWindow: coverage.reduce((sum, row) => sum + Number(row.event_count ?? 0), 0),
     },

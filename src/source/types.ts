@@ -87,8 +87,12 @@ export interface InputReport {
   filesPruned: number
   /** CloudTrail-Digest files and other files that are not CloudTrail logs. */
   filesIgnored: number
-  /** Files that looked like logs but could not be read, with the reason the user sees. */
-  badFiles: readonly { path: string; reason: string }[]
+  /**
+   * Input that could not be read (files, folders, query pages, API pages), with the reason the
+   * user sees and, when known, the account, region and days it would have covered. Each is a
+   * hole in the evidence, never evidence of non-use (see {@link UnreadableInput}).
+   */
+  unreadable: readonly UnreadableInput[]
   /** Records skipped inside otherwise good files (no eventTime, not an object ...). */
   badRecords: number
   eventsInWindow: number
@@ -99,4 +103,26 @@ export interface UsageResult {
   unattributed: readonly UnattributedCount[]
   coverage: readonly Coverage[]
   inputs: InputReport
+}
+
+/**
+ * One piece of input that could not be read: the evidence ledger. The planner counts the days it
+ * would have covered as not covered for every role of its account (all regions, since a role's
+ * calls in any region may sit in it), and the batch refuses to tighten a role whose account has
+ * a hole in the window unless `rules.maxUnreadableInputs` tolerates it. Fields left undefined are
+ * unknown and read fail-closed: no account means every account, no days means every day.
+ */
+export interface UnreadableInput {
+  /** `file`, `folder`, a query (`query`) or one page of results or of an API listing (`page`). */
+  kind: 'file' | 'folder' | 'query' | 'page'
+  /** What the user can look at: a path, a query execution ID and page, an API and page token. */
+  input: string
+  /** Why it could not be read, in the user's terms (`truncated gzip`, `EACCES: permission denied`). */
+  reason: string
+  /** The account whose events it would hold (from the S3 layout or the query), when known. */
+  accountId?: string
+  /** The region whose events it would hold, when known. */
+  region?: string
+  /** UTC days (`YYYY-MM-DD`) whose events it may hold, sorted; undefined = any day. */
+  days?: readonly string[]
 }

@@ -112,8 +112,12 @@ describe('scopedown usage', () => {
       ['GetUser', 1],
       ['SendMessage', 1],
     ])
-    expect(result.inputs.badFiles).toEqual([
-      { path: badFile, reason: expect.stringMatching(/^invalid JSON/) },
+    expect(result.inputs.unreadable).toEqual([
+      expect.objectContaining({
+        kind: 'file',
+        input: badFile,
+        reason: expect.stringMatching(/^invalid JSON/),
+      }),
     ])
   })
 

@@ -505,7 +505,7 @@ describe('athena source: results', () => {
       filesRead: 0,
       filesPruned: 0,
       filesIgnored: 0,
-      badFiles: [],
+      unreadable: [],
       badRecords: 0,
       eventsInWindow: 11,
     })

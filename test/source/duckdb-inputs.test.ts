@@ -123,10 +123,16 @@ describe('DuckDB source: bad and odd inputs', () => {
       writeS3Log(dir, GOOD)
       const bad = write(dir)
       const { result, lines } = await read([dir])
-      expect(result.inputs.badFiles).toEqual([{ path: bad, reason: expect.stringMatching(reason) }])
+      expect(result.inputs.unreadable).toEqual([
+        expect.objectContaining({
+          kind: 'file',
+          input: bad,
+          reason: expect.stringMatching(reason),
+        }),
+      ])
       expect(result.inputs.filesRead).toBe(1)
       expect(result.calls.map((c) => [c.eventName, c.count])).toEqual([['ListBuckets', 1]])
-      expect(lines).toContain(`warn: skipped ${bad}: ${result.inputs.badFiles[0]?.reason}`)
+      expect(lines).toContain(`warn: skipped ${bad}: ${result.inputs.unreadable[0]?.reason}`)
     },
   )
 
@@ -155,7 +161,7 @@ describe('DuckDB source: bad and odd inputs', () => {
     expect(result.inputs).toMatchObject({
       filesRead: 1,
       filesIgnored: 4,
-      badFiles: [],
+      unreadable: [],
       eventsInWindow: 1,
     })
     expect(lines).toEqual([
@@ -186,7 +192,7 @@ describe('DuckDB source: bad and odd inputs', () => {
       filesRead: 1,
       badRecords: 2,
       eventsInWindow: 2,
-      badFiles: [],
+      unreadable: [],
     })
     expect(result.unattributed).toEqual([
       { identityType: 'none', eventSource: 's3.amazonaws.com', eventName: 'NoIdentity', count: 1 },
@@ -203,7 +209,7 @@ describe('DuckDB source: bad and odd inputs', () => {
     const { result } = await read([dir])
     expect(result.inputs).toMatchObject({
       filesRead: 1,
-      badFiles: [],
+      unreadable: [],
       badRecords: 1,
       eventsInWindow: 2,
     })

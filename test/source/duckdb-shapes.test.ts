@@ -133,7 +133,7 @@ describe('DuckDB source: input shapes', () => {
     const result = await readShape(write)
     expect(result.inputs).toMatchObject({
       filesRead: 1,
-      badFiles: [],
+      unreadable: [],
       badRecords: 0,
       eventsInWindow: 3,
     })

@@ -47,7 +47,7 @@ interface Expected {
   unattributed: Record<string, number>
   events: number
   badRecords: number
-  badFiles: string[]
+  unreadable: string[]
   invokedBy: number
 }
 
@@ -58,7 +58,7 @@ function expectedFrom(files: string[], window: Window): Expected {
     unattributed: {},
     events: 0,
     badRecords: 0,
-    badFiles: [],
+    unreadable: [],
     invokedBy: 0,
   }
   const [start, end] = [Date.parse(window.start), Date.parse(window.end)]
@@ -67,7 +67,7 @@ function expectedFrom(files: string[], window: Window): Expected {
     try {
       records = recordsOf(file)
     } catch {
-      expected.badFiles.push(file)
+      expected.unreadable.push(file)
       continue
     }
     for (const record of records) {
@@ -99,7 +99,7 @@ function expectedFrom(files: string[], window: Window): Expected {
   return expected
 }
 
-function actualFrom(result: UsageResult): Omit<Expected, 'badFiles'> & { badFiles: string[] } {
+function actualFrom(result: UsageResult): Omit<Expected, 'unreadable'> & { unreadable: string[] } {
   return {
     calls: Object.fromEntries(
       result.calls.map((c) => [
@@ -115,7 +115,7 @@ function actualFrom(result: UsageResult): Omit<Expected, 'badFiles'> & { badFile
     ),
     events: result.inputs.eventsInWindow,
     badRecords: result.inputs.badRecords,
-    badFiles: result.inputs.badFiles.map((f) => f.path),
+    unreadable: result.inputs.unreadable.map((f) => f.input),
     invokedBy: result.calls
       .flatMap((c) => c.details)
       .filter((d) => d.params.invokedBy !== undefined)
@@ -195,9 +195,10 @@ describe.skipIf(!present('cloudtrail/edge-cases/aws-cloudtrail-processing-librar
         start: '2013-11-01T00:00:00.000Z',
         end: '2013-11-02T00:00:00.000Z',
       })
-      expect(result.inputs.badFiles).toEqual([
+      expect(result.inputs.unreadable).toEqual([
         {
-          path: join(
+          kind: 'file',
+          input: join(
             DATA,
             'cloudtrail/edge-cases/aws-cloudtrail-processing-library/SerializerTestFileBadJsonFormat.json',
           ),
@@ -217,7 +218,7 @@ describe.skipIf(!present('peers/trailscraper/cloudtrail'))(
         start: '2010-01-01T00:00:00.000Z',
         end: '2020-01-01T00:00:00.000Z',
       })
-      expect(result.inputs).toMatchObject({ filesRead: 3, badFiles: [], eventsInWindow: 7 })
+      expect(result.inputs).toMatchObject({ filesRead: 3, unreadable: [], eventsInWindow: 7 })
       const describe = result.calls.find((c) => c.eventName === 'DescribeLaunchConfigurations')
       expect(describe?.details).toEqual([
         { params: { invokedBy: 'config.amazonaws.com' }, count: 3, deniedCount: 0 },
