@@ -6,6 +6,6 @@ import { CATALOG_SNAPSHOT_URL, catalogSnapshot, loadCatalog } from '../dist/usag
 
 const snapshot = catalogSnapshot(await loadCatalog())
 writeFileSync(CATALOG_SNAPSHOT_URL, `${JSON.stringify(snapshot)}\n`)
-console.log(
-  `catalog snapshot: ${snapshot.actions.length} actions, ${snapshot.resourceTypes.length} resource types (${snapshot.version})`,
+process.stderr.write(
+  `catalog snapshot: ${snapshot.actions.length} actions, ${snapshot.resourceTypes.length} resource types (${snapshot.version})\n`,
 )

@@ -154,7 +154,7 @@ describe('--log-format json: everything on stderr is one JSON object per line', 
     ])
   })
 
-  it('run: the batch's progress lines and the warning naming an unreadable file', async () => {
+  it("run: the batch's progress lines and the warning naming an unreadable file", async () => {
     const repo = await demoRepoClone()
     const dir = await mkdtemp(join(tmpdir(), 'scopedown-cli-json-'))
     const config = join(dir, 'scopedown.config.json')
