@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -6,13 +7,15 @@ import { join, relative, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { assumedRole, event, writeS3Log } from '../source/cloudtrail-builders.js'
+import { CURL_FROM_DISK, loadWorkflow, runStep, standIn, stepRunning } from './workflow.js'
 
 /**
  * The package as users get it. `npm pack` (which builds dist/ through `prepack`) makes the
  * tarball; then, in empty folders and with dependencies from the npm registry, the two ways it
  * is installed: as a dependency (`npm install <tarball>`, for `import ... from 'scopedown'`), and
- * as the scheduled workflow does it (the tarball extracted, then `npm ci --omit=dev
- * --ignore-scripts` over the npm-shrinkwrap.json it carries: exactly the tested dependency tree).
+ * as the scheduled workflow does it (its install step, run as it is: the tarball checked by
+ * SHA-256, extracted, then `npm ci --omit=dev --ignore-scripts` over the npm-shrinkwrap.json it
+ * carries: exactly the tested dependency tree).
  * Everything then runs with plain Node: no tsx, no src/, no devDependencies.
  */
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -29,7 +32,7 @@ let work: string
 let packedFiles: string[]
 /** `npm install <tarball>` in an empty project. */
 let libraryDir: string
-/** The tarball extracted and `npm ci`-installed, as examples/github-actions does it. */
+/** Where examples/github-actions/scopedown-monthly.yml's install step put the package. */
 let appDir: string
 let bin: string
 
@@ -50,16 +53,30 @@ beforeAll(async () => {
     join(libraryDir, 'package.json'),
     JSON.stringify({ name: 'scopedown-install-check', private: true, type: 'module' }),
   )
-  await mkdir(join(work, 'app'))
-  await run('tar', ['-xzf', tarball, '-C', join(work, 'app')])
-  appDir = join(work, 'app', 'package')
-  // --prefer-offline: what npm ci already fetched comes from the local cache.
-  const quiet = ['--no-audit', '--no-fund', '--prefer-offline']
+  // The workflow's own install step, with the tarball served from disk.
+  const runner = join(work, 'runner')
+  const tools = join(work, 'tools')
+  await Promise.all([mkdir(runner), mkdir(tools)])
+  standIn(tools, 'curl', CURL_FROM_DISK)
+  const install = stepRunning(loadWorkflow(), /npm ci/)
+  const githubPath = join(work, 'github-path')
+  const env = {
+    SCOPEDOWN_TARBALL_URL: tarball,
+    SCOPEDOWN_TARBALL_SHA256: createHash('sha256').update(readFileSync(tarball)).digest('hex'),
+    RUNNER_TEMP: runner,
+    GITHUB_PATH: githubPath,
+    // --prefer-offline: what npm ci already fetched comes from the local cache.
+    npm_config_prefer_offline: 'true',
+  }
   await Promise.all([
-    run('npm', ['install', ...quiet, tarball], { cwd: libraryDir, ...BIG }),
-    run('npm', ['ci', '--omit=dev', '--ignore-scripts', ...quiet], { cwd: appDir, ...BIG }),
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
+      cwd: libraryDir,
+      ...BIG,
+    }),
+    runStep(loadWorkflow(), install, { cwd: work, env, path: tools }),
   ])
-  bin = join(appDir, 'bin', 'scopedown.js')
+  appDir = join(runner, 'scopedown', 'package')
+  bin = join(readFileSync(githubPath, 'utf8').trim(), 'scopedown')
 }, 600_000)
 
 afterAll(async () => {
