@@ -451,9 +451,15 @@ function buildReverseIndex(
     list.push(ref)
     index.set(info.action.toLowerCase(), list)
   }
+  // Memoised per prefix: the catalog asks for every one of its 22k actions (explain-action's start-up).
+  const hosts = new Map<string, string[]>()
   const hostsFor = (prefix: string) => {
+    const known = hosts.get(prefix)
+    if (known) return known
     const renamed = [...overrides.renames].filter(([, r]) => r.prefix === prefix).map(([h]) => h)
-    return [`${prefix}.amazonaws.com`, ...renamed].filter((h) => servicePrefix(h) === prefix)
+    const found = [`${prefix}.amazonaws.com`, ...renamed].filter((h) => servicePrefix(h) === prefix)
+    hosts.set(prefix, found)
+    return found
   }
   for (const override of overrides.events.values()) {
     const [prefix = '', eventName = ''] = override.key.split(':')
