@@ -5,7 +5,7 @@
  * planRole), or to run the monthly batch from a config (loadConfig, the factories of
  * run/deps.ts, createPlanningContext, runBatch), and to embed the CLI (runCli).
  */
-export { COMMANDS, packageVersion, runCli } from './cli-program.js'
+export { packageVersion, runCli } from './cli-program.js'
 export type { CliIo, ExitCodeSink } from './commands/io.js'
 export { loadConfig, minCoverageDays, validateConfig } from './config/load.js'
 export { type Config, ConfigSchema, configJsonSchema } from './config/schema.js'

@@ -121,9 +121,11 @@ describe('--log-format json: everything on stderr is one JSON object per line', 
   })
   afterAll(() => cleanup())
 
-  it('usage: warnings about unreadable files and the summary', async () => {
+  it('usage: warnings about unreadable files and the summary, and no progress bar', async () => {
     const { io, stdout, stderr } = memoryIo({ now: NOW })
-    const code = await runCli(['usage', '--logs', logs, '--log-format', 'json'], io)
+    // On a terminal, usage draws a progress bar; a JSON log never gets one.
+    const terminal = { ...io, stderrIsTTY: true }
+    const code = await runCli(['usage', '--logs', logs, '--log-format', 'json'], terminal)
     expect(code).toBe(0)
     expect(stdout()).toContain('ListBuckets')
     const lines = jsonLines(stderr())
@@ -131,6 +133,7 @@ describe('--log-format json: everything on stderr is one JSON object per line', 
       expect.objectContaining({ level: 'warn', msg: expect.stringContaining('broken.json.gz') }),
     )
     expect(lines).toContainEqual({ level: 'info', msg: expect.stringMatching(/^window: \[/) })
+    expect(stderr()).not.toContain('reading CloudTrail [')
   })
 
   it('a usage error from commander and a scopedown error with its hint', async () => {
