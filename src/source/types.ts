@@ -93,6 +93,10 @@ export interface InputReport {
    * hole in the evidence, never evidence of non-use (see {@link UnreadableInput}).
    */
   unreadable: readonly UnreadableInput[]
+  /** Paths that led to a file or folder already read (links, overlapping inputs): read once. */
+  duplicatesSkipped?: number
+  /** Symbolic links that lead back into a folder being walked: not followed. */
+  symlinkLoops?: number
   /** Records skipped inside otherwise good files (no eventTime, not an object ...). */
   badRecords: number
   eventsInWindow: number

@@ -91,7 +91,7 @@ describe('scopedown usage', () => {
     const eventNameColumn = (lines[0] ?? '').indexOf('EVENT NAME')
     for (const line of lines.slice(1))
       expect(line.slice(eventNameColumn)).toMatch(/^(GetObject|GetUser|SendMessage) /)
-    expect(stderr).toContain(`warn: skipped ${badFile}: invalid JSON`)
+    expect(stderr).toContain(`warn: cannot read ${badFile}: invalid JSON`)
     expect(stderr).toContain('window: [2026-08-17T12:00:00Z, 2026-11-15T12:00:00Z)')
     expect(stderr).toContain(
       'inputs: 2 files read, 0 outside the window, 0 not CloudTrail, 1 unreadable',
