@@ -1,6 +1,6 @@
 import type { IamAction, IsoDate, RoleRef, Window } from '../model.js'
 import type { PolicyDocument } from '../policy/document.js'
-import type { ApiCall } from '../source/types.js'
+import type { ApiCall, UnreadableInput } from '../source/types.js'
 import type { DeniedAttempt } from '../usage/types.js'
 
 /** One policy a role has today, as the planner sees it. */
@@ -13,6 +13,12 @@ export interface PlannedPolicy {
   /** False for AWS-managed policies and documents scopedown cannot rewrite: kept as they are. */
   editable: boolean
   document: PolicyDocument
+  /**
+   * Where the document is written (file and position in the repository). Roles whose policies
+   * have the same location share one document: it is planned once for all of them. Absent: the
+   * policy belongs to this role alone.
+   */
+  location?: string
 }
 
 /** Can the logs be trusted to show an action if it had been used? */
@@ -32,6 +38,11 @@ export interface PlanRules {
   minCoverageDays: number
   narrowResources: boolean
   /**
+   * Unreadable inputs (files, folders, query pages) tolerated in a role's account before the
+   * batch refuses to tighten it; default 0. Tolerated holes still count as days not covered.
+   */
+  maxUnreadableInputs?: number
+  /**
    * `batch`: a role failing the age or coverage rule is skipped. `adhoc`: the plan is still
    * made and the shortfall is the first warning.
    */
@@ -45,6 +56,7 @@ export type KeepReason =
   | 'protected-statement'
   | 'unmapped-service'
   | 'not-editable'
+  | 'shared-policy'
 
 export type RemoveReason = 'unused' | 'outside-boundary' | 'denied-by-scp' | 'denied-by-policy'
 
@@ -87,6 +99,8 @@ export interface RolePlan {
     reason:
       | 'too-young'
       | 'insufficient-coverage'
+      | 'no-evidence'
+      | 'unreadable-input'
       | 'human-role'
       | 'service-linked'
       | 'no-policies'
@@ -102,6 +116,13 @@ export interface RolePlan {
   unmapped: readonly ApiCall[]
   /** Allow patterns that match no catalog action: kept verbatim. */
   unknownPatterns: readonly string[]
+  /**
+   * Used actions that the repository's boundary, SCPs or a Deny of the role refuse: the calls
+   * succeeded, so the repository may not be what AWS enforces. Kept, and shown first.
+   */
+  contradictions: readonly Contradiction[]
+  /** Policies this role shares with other roles (planned once for all of them). */
+  shared: readonly SharedPolicyNote[]
   evidence: {
     window: Window
     coverageDays: number
@@ -110,7 +131,30 @@ export interface RolePlan {
     lastEvent: IsoDate | null
     catalog: string
     source: string
+    /**
+     * Inputs of the role's account that could not be read (capped list, and the full count),
+     * and how many days of the window they leave uncovered.
+     */
+    unreadable: { count: number; inputs: readonly UnreadableInput[]; days: number }
   }
   /** sha256 of the proposed change: equal plans give equal hashes (the PR key). */
   hash: string
+}
+
+/** A used action the repository's policies say cannot succeed. */
+export interface Contradiction {
+  action: IamAction
+  calls: number
+  lastSeen: IsoDate
+  /** What refuses it: `the permission boundary`, `an SCP (OU level 1)`, `a Deny statement (Sid X)`. */
+  refusedBy: string
+}
+
+/** A policy planned for several roles at once. */
+export interface SharedPolicyNote {
+  policy: string
+  /** The other roles that attach it (ARNs). */
+  with: readonly string[]
+  /** Set when some attaching role was not planned: the policy then loses only dead weight. */
+  onlyDeadWeight?: string
 }
