@@ -105,7 +105,9 @@ export function createActionMapper(
     const details = resolveDetails(input)
     const actions = new ActionSet(catalog)
     const override = overrides.events.get(key)
+    const pattern = override ? undefined : matchPattern(prefix, name)
     if (override) applyOverride(override, details, actions)
+    else if (pattern) for (const action of pattern) actions.add(action)
     else if (catalog.get(`${prefix}:${name}`)) actions.add(`${prefix}:${name}`)
     else applyHttpVerbs(prefix, name, actions)
 
@@ -169,6 +171,15 @@ export function createActionMapper(
         for (const a of [...rule.add, ...(rule.otherwise ?? [])]) actions.add(a, { note })
       }
     }
+  }
+
+  /** The actions of the first event-name family `name` belongs to, `$1` filled in. */
+  function matchPattern(prefix: string, name: string): string[] | undefined {
+    for (const pattern of overrides.patterns) {
+      const match = pattern.prefix === prefix ? pattern.match.exec(name) : null
+      if (match) return pattern.actions.map((a) => a.replace(/\$1/g, match[1] ?? ''))
+    }
+    return undefined
   }
 
   function applyHttpVerbs(prefix: string, name: string, actions: ActionSet): void {
@@ -283,7 +294,7 @@ function evaluate(test: DetailTest, details: Details | undefined): boolean | 'un
   if (!details) return 'unknown'
   const value = details[test.field]
   if ('present' in test) return isPresent(value) === test.present
-  if (!isPresent(value)) return 'unknown'
+  if (!isPresent(value)) return test.ifAbsent === 'no-match' ? false : 'unknown'
   const re = new RegExp(test.matches, 'i')
   return textValues(value).some((text) => re.test(text))
 }
