@@ -396,6 +396,11 @@ function templateToRegExp(template: string): RegExp {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
+/** Byte (UTF-16 code unit) order: the same on every machine, unlike localeCompare. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 function normalizeEventSource(eventSource: string): string {
   const host = eventSource.trim().toLowerCase()
   return host.includes('.') || host === '' ? host : `${host}.amazonaws.com`
@@ -445,7 +450,7 @@ class ActionSet {
   }
 
   toList() {
-    return [...this.#entries.values()].sort((a, b) => a.action.localeCompare(b.action))
+    return [...this.#entries.values()].sort((a, b) => compareText(a.action, b.action))
   }
 }
 
@@ -486,6 +491,23 @@ function buildReverseIndex(
       if (info.action === 'iam:PassRole') continue // permission-only: there is no PassRole event (Q52)
       for (const eventSource of hostsFor(service)) {
         add(info.action, { eventSource, eventName: name, via: 'same-name' })
+      }
+    }
+  }
+  for (const pattern of overrides.patterns) {
+    for (const template of pattern.actions) {
+      const [service = '', name = ''] = template.split(':')
+      const re = new RegExp(`^${name.replace(/\$1/g, '\\w+')}$`, 'i')
+      for (const info of catalog.actions(service)) {
+        if (!re.test(info.action.slice(service.length + 1))) continue
+        for (const eventSource of hostsFor(pattern.prefix)) {
+          add(info.action, {
+            eventSource,
+            eventName: pattern.match.source,
+            via: 'override',
+            why: pattern.why,
+          })
+        }
       }
     }
   }
@@ -543,7 +565,8 @@ function buildReverseIndex(
   }
   for (const list of index.values()) {
     list.sort((a, b) =>
-      `${a.via}${a.eventSource}${a.eventName}`.localeCompare(
+      compareText(
+        `${a.via}${a.eventSource}${a.eventName}`,
         `${b.via}${b.eventSource}${b.eventName}`,
       ),
     )
