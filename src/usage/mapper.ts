@@ -167,7 +167,7 @@ export function createActionMapper(
       else if (outcome === false) for (const a of rule.otherwise ?? []) actions.add(a)
       else if (rule.unknownRequest !== 'skip') {
         // Unknown request: keep every alternative, so no used permission is dropped.
-        const note = `possible: the request does not show ${rule.when.field}`
+        const note = `possible: depends on ${rule.when.field} in the request, which is not known`
         for (const a of [...rule.add, ...(rule.otherwise ?? [])]) actions.add(a, { note })
       }
     }
