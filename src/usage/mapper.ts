@@ -1,6 +1,7 @@
 import type { IamAction } from '../model.js'
 import { decodeRequestDetails, projectRequestParameters } from '../source/request-details.js'
 import type { ActionCatalog } from './catalog.js'
+import { buildReverseIndex, compareText } from './mapper-index.js'
 import {
   bundledOverrides,
   type DetailTest,
@@ -396,11 +397,6 @@ function templateToRegExp(template: string): RegExp {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/** Byte (UTF-16 code unit) order: the same on every machine, unlike localeCompare. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
 function normalizeEventSource(eventSource: string): string {
   const host = eventSource.trim().toLowerCase()
   return host.includes('.') || host === '' ? host : `${host}.amazonaws.com`
@@ -452,124 +448,4 @@ class ActionSet {
   toList() {
     return [...this.#entries.values()].sort((a, b) => compareText(a.action, b.action))
   }
-}
-
-function buildReverseIndex(
-  catalog: ActionCatalog,
-  overrides: Overrides,
-  servicePrefix: (eventSource: string) => string,
-): Map<string, EventRef[]> {
-  const index = new Map<string, EventRef[]>()
-  const add = (action: string, ref: EventRef) => {
-    const info = catalog.get(action)
-    if (!info) return
-    const list = index.get(info.action.toLowerCase()) ?? []
-    list.push(ref)
-    index.set(info.action.toLowerCase(), list)
-  }
-  const hostsFor = (prefix: string) => {
-    const renamed = [...overrides.renames].filter(([, r]) => r.prefix === prefix).map(([h]) => h)
-    return [`${prefix}.amazonaws.com`, ...renamed].filter((h) => servicePrefix(h) === prefix)
-  }
-  for (const override of overrides.events.values()) {
-    const [prefix = '', eventName = ''] = override.key.split(':')
-    const named = [
-      ...(override.actions ?? []),
-      ...(override.rules ?? []).flatMap((r) => [...r.add, ...(r.otherwise ?? [])]),
-    ]
-    for (const action of named) {
-      for (const eventSource of hostsFor(prefix)) {
-        add(action, { eventSource, eventName, via: 'override', why: override.why })
-      }
-    }
-  }
-  for (const service of catalog.services()) {
-    for (const info of catalog.actions(service)) {
-      const name = info.action.slice(info.service.length + 1)
-      if (overrides.events.has(info.action.toLowerCase())) continue
-      if (overrides.permissionless.has(info.action.toLowerCase())) continue
-      if (info.action === 'iam:PassRole') continue // permission-only: there is no PassRole event (Q52)
-      for (const eventSource of hostsFor(service)) {
-        add(info.action, { eventSource, eventName: name, via: 'same-name' })
-      }
-    }
-  }
-  for (const pattern of overrides.patterns) {
-    for (const template of pattern.actions) {
-      const [service = '', name = ''] = template.split(':')
-      const re = new RegExp(`^${name.replace(/\$1/g, '\\w+')}$`, 'i')
-      for (const info of catalog.actions(service)) {
-        if (!re.test(info.action.slice(service.length + 1))) continue
-        for (const eventSource of hostsFor(pattern.prefix)) {
-          add(info.action, {
-            eventSource,
-            eventName: pattern.match.source,
-            via: 'override',
-            why: pattern.why,
-          })
-        }
-      }
-    }
-  }
-  for (const [prefix, service] of overrides.httpVerbs) {
-    for (const entry of service.verbs) {
-      for (const verb of entry.verbs) {
-        add(`${prefix}:${verb}`, {
-          eventSource: `${prefix}.amazonaws.com`,
-          eventName: entry.match,
-          via: 'http-verb',
-          why: service.why,
-        })
-      }
-    }
-  }
-  const dependent = overrides.dependent
-  add('iam:PassRole', {
-    eventSource: '*',
-    eventName: '*',
-    via: 'dependent',
-    why: `${dependent.passRole.why} Read from: ${[...dependent.passRole.roleFields, ...dependent.passRole.instanceProfileFields].join(', ')}`,
-  })
-  for (const [event, actions] of Object.entries(dependent.tagOnCreate.byEvent)) {
-    const [prefix = '', eventName = ''] = event.split(':')
-    for (const action of actions) {
-      add(action, {
-        eventSource: `${prefix}.amazonaws.com`,
-        eventName,
-        via: 'dependent',
-        why: dependent.tagOnCreate.why,
-      })
-    }
-  }
-  for (const service of catalog.services()) {
-    const tagActions = dependent.tagOnCreate.byService[service] ?? [
-      `${service}:${dependent.tagOnCreate.defaultAction}`,
-    ]
-    for (const action of tagActions) {
-      add(action, {
-        eventSource: `${service}.amazonaws.com`,
-        eventName: '* (with tags)',
-        via: 'dependent',
-        why: dependent.tagOnCreate.why,
-      })
-    }
-  }
-  for (const event of dependent.lambdaLayers.events) {
-    const [, eventName = ''] = event.split(':')
-    add(dependent.lambdaLayers.action, {
-      eventSource: 'lambda.amazonaws.com',
-      eventName,
-      via: 'dependent',
-      why: dependent.lambdaLayers.why,
-    })
-  }
-  for (const list of index.values()) {
-    list.sort((a, b) =>
-      compareText(
-        `${a.via}${a.eventSource}${a.eventName}`,
-        `${b.via}${b.eventSource}${b.eventName}`,
-      ),
-    )
-  }
-  return index
 }
