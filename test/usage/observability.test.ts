@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type ActionCatalog, loadCatalog, patternToRegExp } from '../../src/usage/catalog.js'
-import observabilityData from '../../src/usage/data/observability.json' with { type: 'json' }
+import observabilityData from '../../src/usage/overrides/observability.json' with { type: 'json' }
 import {
   createObservability,
   DEFAULT_TRAIL_LOGGING,
