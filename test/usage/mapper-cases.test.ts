@@ -26,7 +26,9 @@ describe('mapper cases (fixtures/cases/mapper)', () => {
     for (const action of c.possible ?? []) expect(possible).toContain(action)
     if (c.event.requestParameters !== undefined) {
       // A request that is known decides every header rule: nothing is left as "possible".
-      const undecided = result.actions.filter((a) => /in the request, which is not known/.test(a.note ?? ''))
+      const undecided = result.actions.filter((a) =>
+        /in the request, which is not known/.test(a.note ?? ''),
+      )
       expect(undecided).toEqual([])
     }
   })

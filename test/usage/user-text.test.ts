@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../../src/cli-program.js'
 import { memoryIo } from '../../src/commands/io.js'
-import observability from '../../src/usage/overrides/observability.json' with { type: 'json' }
 import dependent from '../../src/usage/overrides/dependent.json' with { type: 'json' }
 import eventSources from '../../src/usage/overrides/event-sources.json' with { type: 'json' }
 import events from '../../src/usage/overrides/events.json' with { type: 'json' }
+import observability from '../../src/usage/overrides/observability.json' with { type: 'json' }
 import permissionless from '../../src/usage/overrides/permissionless.json' with { type: 'json' }
 
 /**
