@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { IamAction } from '../model.js'
 import { ScopedownError } from '../util/errors.js'
 import { type ActionCatalog, patternToRegExp } from './catalog.js'
-import observabilityJson from './data/observability.json' with { type: 'json' }
+import observabilityJson from './overrides/observability.json' with { type: 'json' }
 import { bundledOverrides } from './overrides.js'
 
 /**
@@ -13,7 +13,7 @@ import { bundledOverrides } from './overrides.js'
  * - `data`: logged only when the trail's event selectors capture its data-event resource type;
  * - `unlogged`: never logged as its own event (iam:PassRole, forward-access KMS use ...);
  * - `unknown`: not in the catalog, so nothing can be said.
- * The tables live in src/usage/data/observability.json; the trail's side comes from config or a
+ * The tables live in src/usage/overrides/observability.json; the trail's side comes from config or a
  * saved `aws cloudtrail get-event-selectors` answer (parseEventSelectors).
  */
 export type ObservabilityClass = 'management' | 'data' | 'unlogged' | 'unknown'
