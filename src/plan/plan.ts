@@ -50,6 +50,8 @@ export interface PlanInput {
   now: IsoDate
   /** The log source kind, for the evidence. */
   source: string
+  /** What is assumed about the trail (data events recorded), for the evidence. */
+  trail?: string
 }
 
 /** A role outside the planned group that attaches a shared policy, and why it is not planned. */
@@ -122,12 +124,14 @@ function prepare(input: PlanInput, catalog: ActionCatalog): Member {
   const identity = input.policies.map((p) => p.document)
   const grants = grantedActions(identity, catalog)
   const shortfalls = eligibilityShortfalls(input, coverage, holes)
+  const unrecorded = unrecordedDataEvents(input).map((pair) => pair[0])
   const base: Member['base'] = {
     role,
     deniedAttempts: usage.denied,
     unmapped: usage.unmapped,
     unknownPatterns: [...new Set(grants.unknown.map((u) => u.pattern))].sort(compareText),
     contradictions: contradictionsOf(input),
+    shortfalls,
     shared: [],
     evidence: {
       window,
@@ -138,6 +142,8 @@ function prepare(input: PlanInput, catalog: ActionCatalog): Member {
       catalog: catalog.version,
       source: input.source,
       unreadable: unreadableEvidence(holes, window),
+      ...(input.trail ? { trail: input.trail } : {}),
+      ...(unrecorded.length > 0 ? { unrecordedDataEvents: unrecorded } : {}),
     },
   }
   let skipped: RolePlan['skipped']
@@ -282,6 +288,10 @@ function finish(member: Member, shared: Map<string, SharedPlan>, catalog: Action
           `${usage.unmapped.length} event type(s) could not be mapped to IAM actions: their services are kept whole`,
         ]
       : []),
+    ...unrecordedDataEvents(input).map(
+      ([type, action]) =>
+        `the logs contain ${type} data events (${action}) although the trail is assumed not to record them: pass --data-events ${type} (rules.dataEvents) if it records them for every resource, so unused ones can be removed`,
+    ),
     ...sharedNotes.flatMap((n) => (n.onlyDeadWeight ? [`${n.policy}: ${n.onlyDeadWeight}`] : [])),
     ...changes.flatMap((c) => c.notes.map((n) => `${c.policy.name}: ${n}`)),
   ]
@@ -300,6 +310,24 @@ function finish(member: Member, shared: Map<string, SharedPlan>, catalog: Action
     },
   }
   return { ...plan, hash: planHash(plan) }
+}
+
+/**
+ * The logs hold data events that the trail is assumed not to record: the assumption is visible
+ * (such actions are kept as unobservable, which may keep more than needed).
+ */
+function unrecordedDataEvents(input: PlanInput): string[] {
+  const types = new Map<string, string>()
+  for (const use of input.usage.used) {
+    const seen = input.observability(use.action)
+    if (seen.class !== 'data' || seen.trusted) continue
+    for (const type of seen.dataResourceTypes ?? [])
+      if (!types.has(type)) types.set(type, use.action)
+  }
+  return [...types].map(
+    ([type, action]) =>
+      `the logs contain ${type} data events (${action}) although the trail is assumed not to record them: pass --data-events ${type} (rules.dataEvents) if it records them for every resource, so unused ones can be removed`,
+  )
 }
 
 /** The shared policy (and its other roles) that still grants `action` to this role, if any. */

@@ -27,6 +27,8 @@ export interface ObservabilityVerdict {
   /** e.g. `management`, `data`, `unlogged`, `unknown`. */
   class: string
   why?: string
+  /** For data-plane actions: the CloudTrail resource types whose data events log it. */
+  dataResourceTypes?: readonly string[]
 }
 
 /** The guards the planner applies. Defaults come from the config schema. */
@@ -107,6 +109,12 @@ export interface RolePlan {
       | 'excluded'
     detail: string
   }
+  /**
+   * Why the evidence or the role falls short of a plan (unreadable input, no events, thin
+   * coverage, too young), most serious first. In batch mode the first one skips the role; an
+   * ad-hoc analysis refuses on the evidence ones unless forced.
+   */
+  shortfalls: readonly { reason: string; detail: string }[]
   /** Shortfalls and caveats, most important first. */
   warnings: readonly string[]
   decisions: readonly ActionDecision[]
@@ -136,6 +144,10 @@ export interface RolePlan {
      * and how many days of the window they leave uncovered.
      */
     unreadable: { count: number; inputs: readonly UnreadableInput[]; days: number }
+    /** What was assumed about the trail: which data events it records (from config or selectors). */
+    trail?: string
+    /** Data event types found in the role's usage that the trail is assumed not to record. */
+    unrecordedDataEvents?: readonly string[]
   }
   /** sha256 of the proposed change: equal plans give equal hashes (the PR key). */
   hash: string

@@ -147,6 +147,11 @@ export async function runBatch(deps: BatchDeps): Promise<BatchReport> {
     }
   }
 
+  const unrecorded = new Set(planned.flatMap((p) => p.plan.evidence.unrecordedDataEvents ?? []))
+  for (const type of [...unrecorded].sort())
+    deps.log.warn(
+      `the logs contain ${type} data events, but rules.dataEvents does not name it: such actions are kept as unobservable; add ${type} if the trail records it for every resource`,
+    )
   const reportDirs = new Map<string, string>()
   for (const { plan } of planned) {
     reportDirs.set(plan.role.arn, await writeRoleReports(config.publish.outDir, plan, deps.now))

@@ -66,12 +66,27 @@ export function planInputFor(
     rules: context.rules,
     observability: (action) => {
       const verdict = context.observability.classify(action)
-      return { trusted: verdict.trusted, class: verdict.class, why: verdict.reason }
+      return {
+        trusted: verdict.trusted,
+        class: verdict.class,
+        why: verdict.reason,
+        ...(verdict.dataResourceTypes ? { dataResourceTypes: verdict.dataResourceTypes } : {}),
+      }
     },
     servicePrefix: (eventSource) => context.mapper.servicePrefix(eventSource),
     now: context.now.toISOString(),
     source: context.sourceKind,
+    trail: describeTrail(context.observability.logging),
   }
+}
+
+/** `data events recorded: AWS::S3::Object (read, write); management: read and write`. */
+function describeTrail(logging: PlanningContext['observability']['logging']): string {
+  const data = logging.data.map(
+    (d) =>
+      `${d.resourceType} (${[d.read ? 'read' : '', d.write ? 'write' : ''].filter(Boolean).join(', ')}${d.arnPrefixes ? `, under ${d.arnPrefixes.length} ARN prefixes` : ''})`,
+  )
+  return `${logging.description}: data events recorded: ${data.length > 0 ? data.join(', ') : 'none'}`
 }
 
 /** A plan with the definition's own caveats after the plan's (shortfalls stay first). */

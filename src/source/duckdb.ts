@@ -167,6 +167,7 @@ class DuckDbSource implements LogSource {
       unreadable: holes,
       duplicatesSkipped: this.#discovery.duplicates,
       symlinkLoops: this.#discovery.loops,
+      ...layoutRange(this.#discovery.files),
       badRecords: totals.badRecords,
       eventsInWindow: totals.eventsInWindow,
     }
@@ -237,4 +238,14 @@ class DuckDbSource implements LogSource {
     const reader = await this.#connection.runAndReadAll(sql, params.values, params.types)
     return reader.getRowObjectsJS()
   }
+}
+
+/** The first and last layout day of the found files, when any file has one. */
+function layoutRange(files: readonly FoundFile[]): {
+  layoutDays?: { first: string; last: string }
+} {
+  const days = files.flatMap((f) => (f.layoutDay ? [f.layoutDay] : [])).sort()
+  const [first] = days
+  const last = days.at(-1)
+  return first && last ? { layoutDays: { first, last } } : {}
 }

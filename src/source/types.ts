@@ -95,6 +95,8 @@ export interface InputReport {
   unreadable: readonly UnreadableInput[]
   /** Paths that led to a file or folder already read (links, overlapping inputs): read once. */
   duplicatesSkipped?: number
+  /** The first and last UTC day the S3 layout dates any found file by (pruned ones included). */
+  layoutDays?: { first: string; last: string }
   /** Symbolic links that lead back into a folder being walked: not followed. */
   symlinkLoops?: number
   /** Records skipped inside otherwise good files (no eventTime, not an object ...). */

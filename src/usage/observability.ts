@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { IamAction } from '../model.js'
+import { closest } from '../util/closest.js'
 import { ScopedownError } from '../util/errors.js'
 import { type ActionCatalog, patternToRegExp } from './catalog.js'
 import observabilityJson from './overrides/observability.json' with { type: 'json' }
@@ -216,6 +217,11 @@ export interface TrailLoggingConfig {
   excludeManagementEventSources?: readonly string[]
 }
 
+/** The data event resource types scopedown knows (`AWS::S3::Object` ...), sorted. */
+export function knownDataEventTypes(): string[] {
+  return [...new Set(loadTables().dataEvents.map((d) => d.resourceType))].sort()
+}
+
 export function trailLoggingFromConfig(config: TrailLoggingConfig): TrailLogging {
   const tables = loadTables()
   const mode = config.managementEvents ?? 'all'
@@ -239,6 +245,17 @@ export function trailLoggingFromConfig(config: TrailLoggingConfig): TrailLogging
         ...(entry.arnPrefixes ? { arnPrefixes: [...entry.arnPrefixes] } : {}),
       })
     } else if (entry.startsWith('AWS::')) {
+      const known = tables.dataEvents.map((d) => d.resourceType)
+      if (!known.includes(entry)) {
+        const near = closest(entry, known)
+        throw new ScopedownError(
+          'CONFIG_INVALID',
+          `dataEvents: '${entry}' is not a CloudTrail data event resource type${near ? `: did you mean '${near}'?` : ''}`,
+          {
+            hint: `known types include ${known.slice(0, 6).join(', ')} ...; or use a service prefix such as s3`,
+          },
+        )
+      }
       data.push({ resourceType: entry, read: true, write: true })
     } else {
       const types = tables.dataEvents.filter((d) =>
