@@ -124,7 +124,7 @@ function prepare(input: PlanInput, catalog: ActionCatalog): Member {
   const identity = input.policies.map((p) => p.document)
   const grants = grantedActions(identity, catalog)
   const shortfalls = eligibilityShortfalls(input, coverage, holes)
-  const unrecorded = unrecordedDataEvents(input).map((pair) => pair[0])
+  const unrecorded: string[] = unrecordedDataEvents(input).map(([type]) => type)
   const base: Member['base'] = {
     role,
     deniedAttempts: usage.denied,
@@ -316,7 +316,7 @@ function finish(member: Member, shared: Map<string, SharedPlan>, catalog: Action
  * The logs hold data events that the trail is assumed not to record: the assumption is visible
  * (such actions are kept as unobservable, which may keep more than needed).
  */
-function unrecordedDataEvents(input: PlanInput): string[] {
+function unrecordedDataEvents(input: PlanInput): [type: string, action: string][] {
   const types = new Map<string, string>()
   for (const use of input.usage.used) {
     const seen = input.observability(use.action)
@@ -324,10 +324,7 @@ function unrecordedDataEvents(input: PlanInput): string[] {
     for (const type of seen.dataResourceTypes ?? [])
       if (!types.has(type)) types.set(type, use.action)
   }
-  return [...types].map(
-    ([type, action]) =>
-      `the logs contain ${type} data events (${action}) although the trail is assumed not to record them: pass --data-events ${type} (rules.dataEvents) if it records them for every resource, so unused ones can be removed`,
-  )
+  return [...types].sort(([a], [b]) => compareText(a, b))
 }
 
 /** The shared policy (and its other roles) that still grants `action` to this role, if any. */
