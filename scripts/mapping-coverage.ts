@@ -27,6 +27,7 @@ import {
   type MapInput,
   type MappingStatus,
 } from '../src/usage/mapper.js'
+import { compareCodeUnits } from '../src/util/compare.js'
 
 export const DEFAULT_SHARED_DATA =
   process.env.SCOPEDOWN_SHARED_DATA ?? fileURLToPath(new URL('../../shared/data', import.meta.url))
@@ -104,7 +105,7 @@ export function measureMappingCoverage(
     events,
     byStatus,
     unmappedShare: events === 0 ? 0 : byStatus.unmapped / events,
-    unmappedPairs: [...unmapped].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+    unmappedPairs: [...unmapped].sort((a, b) => b[1] - a[1] || compareCodeUnits(a[0], b[0])),
   }
 }
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { type ActionCatalog, type ActionInfo, loadCatalog } from '../usage/catalog.js'
 import { createActionMapper, type EventRef } from '../usage/mapper.js'
 import { createObservability } from '../usage/observability.js'
+import { compareCodeUnits } from '../util/compare.js'
 import { ScopedownError } from '../util/errors.js'
 import { stableStringify } from '../util/stable-json.js'
 import type { CliIo, ExitCodeSink } from './io.js'
@@ -144,7 +145,7 @@ export function closestActions(catalog: ActionCatalog, name: string): string[] {
     const compared = within ? candidate.slice(info.service.length + 1) : candidate
     return { action: info.action, distance: editDistance(target, compared) }
   })
-  scored.sort((a, b) => a.distance - b.distance || a.action.localeCompare(b.action))
+  scored.sort((a, b) => a.distance - b.distance || compareCodeUnits(a.action, b.action))
   const limit = Math.max(3, Math.ceil(target.length / 3))
   return scored
     .filter((s) => s.distance <= limit)

@@ -10,6 +10,7 @@ import type { PublishResult, PullRequestGateway } from '../publish/types.js'
 import type { PolicyRepo } from '../repo/types.js'
 import { renderRoleJson, renderRoleMarkdown } from '../report/role-report.js'
 import type { LogSource, UnreadableInput, UsageResult } from '../source/types.js'
+import { compareCodeUnits } from '../util/compare.js'
 import { forEachLimited } from '../util/concurrency.js'
 import { errorMessage, InvariantError } from '../util/errors.js'
 import type { Logger } from '../util/log.js'
@@ -295,7 +296,7 @@ function sharingGroups<T extends { candidate: Candidate; repoRole: RepoRole }>(
   const groups: T[][] = []
   const groupOf = new Map<string, T[]>()
   for (const role of [...roles].sort((a, b) =>
-    byText(a.candidate.role.arn, b.candidate.role.arn),
+    compareCodeUnits(a.candidate.role.arn, b.candidate.role.arn),
   )) {
     const keys = editableLocations(role.repoRole.location)
     const joined = [
@@ -312,7 +313,9 @@ function sharingGroups<T extends { candidate: Candidate; repoRole: RepoRole }>(
     group.push(role)
     for (const k of keys) groupOf.set(k, group)
   }
-  return groups.map((g) => g.sort((a, b) => byText(a.candidate.role.arn, b.candidate.role.arn)))
+  return groups.map((g) =>
+    g.sort((a, b) => compareCodeUnits(a.candidate.role.arn, b.candidate.role.arn)),
+  )
 }
 
 function okScps(scps: AccountScps | undefined): PolicyDocument[][] {
@@ -322,7 +325,7 @@ function okScps(scps: AccountScps | undefined): PolicyDocument[][] {
 /** Every unreadable input of the run, once each, in a stable order. */
 function runUnreadable(usage: ReadonlyMap<string, AccountUsage>): UnreadableInput[] {
   const seen = new Map<string, UnreadableInput>()
-  for (const [accountId, result] of [...usage].sort(([a], [b]) => byText(a, b))) {
+  for (const [accountId, result] of [...usage].sort(([a], [b]) => compareCodeUnits(a, b))) {
     const holes: readonly UnreadableInput[] = result.ok
       ? result.usage.inputs.unreadable
       : [
@@ -368,7 +371,7 @@ class Outcomes {
     this.#progress?.(progressLine(this.#done, this.#total, outcome))
   }
   sorted(): RoleOutcome[] {
-    return [...this.#list].sort((a, b) => byText(a.role.arn, b.role.arn))
+    return [...this.#list].sort((a, b) => compareCodeUnits(a.role.arn, b.role.arn))
   }
 }
 
@@ -449,8 +452,4 @@ function totals(outcomes: readonly RoleOutcome[]): BatchReport['totals'] {
     contradictions: outcomes.reduce((sum, o) => sum + (o.contradictions ?? 0), 0),
     prs,
   }
-}
-
-function byText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }

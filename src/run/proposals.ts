@@ -5,6 +5,7 @@ import { prBodyInputFromPlan } from '../publish/from-plan.js'
 import { prTitle, renderAccountPrBody, renderPrBody } from '../publish/pr-body.js'
 import type { ChangeRequest } from '../publish/types.js'
 import type { PolicyEdit, PolicyRepo } from '../repo/types.js'
+import { compareCodeUnits } from '../util/compare.js'
 import { ScopedownError } from '../util/errors.js'
 import { locationKey, type RepoRole } from './repo-role.js'
 
@@ -29,7 +30,7 @@ export function groupProposals(
   planned: readonly PlannedRole[],
   grouping: Config['publish']['grouping'],
 ): Proposal[] {
-  const sorted = [...planned].sort((a, b) => byText(a.plan.role.arn, b.plan.role.arn))
+  const sorted = [...planned].sort((a, b) => compareCodeUnits(a.plan.role.arn, b.plan.role.arn))
   const parent = sorted.map((_, i) => i)
   const find = (i: number): number => {
     while (parent[i] !== i) i = parent[i] = parent[parent[i] as number] as number
@@ -145,8 +146,4 @@ export async function changeRequestOf(
     reviewers: config.publish.reviewers,
     commitMessage: `${title}\n\nRemoves permissions unused in ${config.window.days} days of CloudTrail evidence.`,
   }
-}
-
-function byText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
 }
