@@ -283,6 +283,7 @@ function finish(member: Member, shared: Map<string, SharedPlan>, catalog: Action
   const { usage } = input
   const warnings = [
     ...member.shortfalls.map((s) => s.detail),
+    ...toleratedHoles(member),
     ...(usage.unmapped.length > 0
       ? [
           `${usage.unmapped.length} event type(s) could not be mapped to IAM actions: their services are kept whole`,
@@ -310,6 +311,16 @@ function finish(member: Member, shared: Map<string, SharedPlan>, catalog: Action
     },
   }
   return { ...plan, hash: planHash(plan) }
+}
+
+/** Holes the config tolerates still say what they leave unknown. */
+function toleratedHoles(member: Member): string[] {
+  const { unreadable } = member.base.evidence
+  if (unreadable.count === 0 || member.shortfalls.some((s) => s.reason === 'unreadable-input'))
+    return []
+  return [
+    `${unreadable.count} unreadable input(s) tolerated by rules.maxUnreadableInputs: the plan is judged on what was readable, and ${unreadable.days} day(s) count as not covered`,
+  ]
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { rmSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import path from 'node:path'
 import {
@@ -79,6 +80,13 @@ export async function createDuckDbSource(options: DuckDbSourceOptions): Promise<
   const connection = await instance.connect()
   await connection.run(readQuery('duckdb/setup'))
   return new DuckDbSource(instance, connection, discovery, spillDir, options)
+}
+
+/** Delivery files smaller than this are peeked before DuckDB reads them (see #plan). */
+const MIN_UNPEEKED_BYTES = 4096
+
+async function sizeOf(file: string): Promise<number> {
+  return (await stat(file).catch(() => undefined))?.size ?? 0
 }
 
 /** The DuckDB-backed LogSource; owns one DuckDB instance and connection until close(). */
@@ -214,7 +222,9 @@ class DuckDbSource implements LogSource {
     const ignored: { path: string; reason: string }[] = []
     for (const file of files) {
       const fromName = planFromName(file.path)
-      if (fromName) {
+      // DuckDB reads a gzip cut off within its first bytes as an empty file, without an error:
+      // small files are peeked instead, which inflates them whole and catches the truncation.
+      if (fromName && (await sizeOf(file.path)) >= MIN_UNPEEKED_BYTES) {
         planned.push({ path: file.path, plan: fromName, peeked: false })
         continue
       }
