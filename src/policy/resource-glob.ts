@@ -187,7 +187,17 @@ export class Glob {
     // Once everything that follows matches, the other positions are history: one state for all,
     // or the product of many patterns would remember which of them matched first.
     const universal = universalAt !== undefined
-    const positions = universal ? [universalAt, end] : reached
+    let positions = reached
+    if (universal) {
+      // Keep only the star that crosses colons, and what follows it: all stars, all closed.
+      const crossing = (q: number) => {
+        const token = this.tokens[q]
+        return token?.kind === 'star' && token.crossesColon
+      }
+      let q = universalAt
+      while (!crossing(q)) q++
+      positions = this.closure([q])
+    }
     const key = positions.join(',')
     const known = this.byKey.get(key)
     if (known !== undefined) return known

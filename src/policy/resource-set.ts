@@ -101,7 +101,7 @@ const memo = new Map<string, Membership>()
 /**
  * Decides whether `set` is empty; if not, returns a member. The member is the first of
  * `prefer` that belongs to the set (callers pass the resources written in the policies, which
- * read well in a message), else the shortest member.
+ * read well in a message), else `*` for the set of everything, else a shortest member.
  */
 export function findMember(
   set: ResourceSet,
@@ -109,11 +109,12 @@ export function findMember(
   budget = STATE_BUDGET,
 ): Membership {
   if (set.kind === 'none') return { empty: true }
-  let answer = memo.get(set.key)
+  const key = budget === STATE_BUDGET ? set.key : `${budget}:${set.key}`
+  let answer = memo.get(key)
   if (!answer) {
     answer = set.kind === 'all' ? { empty: false, witness: '*' } : explore(set, budget)
     if (memo.size > 100_000) memo.clear()
-    memo.set(set.key, answer)
+    memo.set(key, answer)
   }
   if (answer.empty !== false) return answer
   const nicer = prefer.find((resource) => contains(set, resource))
