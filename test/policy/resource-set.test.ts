@@ -81,7 +81,7 @@ describe('resource sets', () => {
     expect(subset(not(p('arn:aws:s3:::a/*')), not(p('arn:aws:s3:::a/b*')))).toBe(true)
   })
 
-  it('lets a policy variable match anything, and treats ${*}-style escapes as literals', () => {
+  it('lets a policy variable match anything, and treats the star escape as a literal', () => {
     const home = p(`arn:aws:s3:::home/${variable('aws:username')}/*`)
     expect(contains(home, 'arn:aws:s3:::home/alice/notes.txt')).toBe(true)
     expect(contains(home, 'arn:aws:s3:::other/alice/notes.txt')).toBe(false)
