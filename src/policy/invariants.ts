@@ -27,7 +27,7 @@ import {
   sitesOf,
   statementSets,
 } from './regions.js'
-import { and, findMember, not, or, type ResourceSet } from './resource-set.js'
+import { and, findMember, not, or, type ResourceSet, STATE_BUDGET } from './resource-set.js'
 
 /** What `assertTightening` compares. Boundary and SCPs are the same before and after. */
 export interface TighteningInput {
@@ -67,7 +67,9 @@ export interface TighteningViolation {
 export function checkTightening(
   input: TighteningInput,
   catalog: ActionCatalog,
+  options: { stateBudget?: number } = {},
 ): TighteningViolation[] {
+  const budget = options.stateBudget ?? STATE_BUDGET
   const beforeSet: PolicySet = { identity: input.before, ...context(input) }
   const afterSet: PolicySet = { identity: input.after, ...context(input) }
   const beforeSites = sitesOf(beforeSet)
@@ -112,7 +114,7 @@ export function checkTightening(
   const classes = new Set(afterAllows.flatMap((s) => partition.classesCovering(s.statement)))
   for (const c of [...classes].sort((x, y) => x - y)) {
     const { before, after } = layersOf(c)
-    const found = wider(before, after, samples)
+    const found = wider(before, after, samples, budget)
     if (found) report('wider', c, found)
   }
 
@@ -125,7 +127,7 @@ export function checkTightening(
       if (c === undefined) continue
       if (!lostClasses.has(c)) {
         const { before, after } = layersOf(c)
-        lostClasses.set(c, lost(before, after, samples))
+        lostClasses.set(c, lost(before, after, samples, budget))
       }
       const found = lostClasses.get(c)
       const key = `${use.action.toLowerCase()} `
@@ -162,8 +164,13 @@ export function checkTightening(
 /** A member of a violating set with the rule it breaks, or a question too big to decide. */
 type Found = { empty: false; witness: string; why: string } | { empty: 'undecided'; states: number }
 
-function first(set: ResourceSet, samples: readonly string[], why: string): Found | undefined {
-  const found = findMember(set, samples)
+function first(
+  set: ResourceSet,
+  samples: readonly string[],
+  why: string,
+  budget: number,
+): Found | undefined {
+  const found = findMember(set, samples, budget)
   if (found.empty === true) return undefined
   return found.empty === false ? { empty: false, witness: found.witness, why } : found
 }
@@ -173,16 +180,18 @@ function wider(
   before: ClassLayers,
   after: ClassLayers,
   samples: readonly string[],
+  budget: number,
 ): Found | undefined {
   const afterMay = allowedSet(after, 'permissive')
   const beforeMay = allowedSet(before, 'permissive')
   const beforeSurely = allowedSet(before, 'cautious')
   const found =
-    first(and(afterMay, not(beforeMay)), samples, 'allowed after, never allowed before') ??
+    first(and(afterMay, not(beforeMay)), samples, 'allowed after, never allowed before', budget) ??
     first(
       and(allowedSet(after, 'cautious'), not(beforeSurely)),
       samples,
       'allowed unconditionally after, only under conditions before',
+      budget,
     )
   if (found) return found
   // Both allow only under conditions: each condition `after` grants under must be one `before`
@@ -203,6 +212,7 @@ function wider(
       ),
       samples,
       'granted under a condition that granted nothing here before',
+      budget,
     )
     if (fresh) return fresh
   }
@@ -214,17 +224,20 @@ function lost(
   before: ClassLayers,
   after: ClassLayers,
   samples: readonly string[],
+  budget: number,
 ): Found | undefined {
   return (
     first(
       and(allowedSet(before, 'permissive'), not(allowedSet(after, 'permissive'))),
       samples,
       'used, allowed before, no longer allowed',
+      budget,
     ) ??
     first(
       and(allowedSet(before, 'cautious'), not(allowedSet(after, 'cautious'))),
       samples,
       'used, allowed unconditionally before, now only under conditions',
+      budget,
     )
   )
 }
