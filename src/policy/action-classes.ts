@@ -18,6 +18,10 @@ export interface ActionIndex {
   idOf(action: string): number | undefined
   /** Sorted ids of the catalog actions a pattern matches. */
   idsOf(pattern: string): Int32Array
+  /** Every id in `compareText` order of the names: sorting by id rank is sorting by name. */
+  readonly byName: Int32Array
+  /** The position of each id in `byName`. */
+  readonly rank: Int32Array
 }
 
 const indexes = new WeakMap<ActionCatalog, ActionIndex>()
@@ -29,9 +33,18 @@ export function actionIndex(catalog: ActionCatalog): ActionIndex {
   const names = catalog.expand('*').map((info) => info.action)
   const ids = new Map(names.map((name, id) => [name.toLowerCase(), id]))
   const expansions = new Map<string, Int32Array>()
+  const byName = Int32Array.from(names.keys()).sort((a, b) =>
+    compareText(names[a] as string, names[b] as string),
+  )
+  const rank = new Int32Array(names.length)
+  byName.forEach((id, position) => {
+    rank[id] = position
+  })
   const index: ActionIndex = {
     size: names.length,
     names,
+    byName,
+    rank,
     idOf: (action) => ids.get(action.toLowerCase()),
     idsOf(pattern) {
       const key = pattern.toLowerCase()
@@ -55,6 +68,19 @@ export function actionIndex(catalog: ActionCatalog): ActionIndex {
 export interface Coverage {
   ids: Int32Array
   negated: boolean
+  /** The smaller side (`ids` or its complement): splitting a partition by either is the same. */
+  marks: Int32Array
+}
+
+function complement(ids: Int32Array, size: number): Int32Array {
+  const out = new Int32Array(size - ids.length)
+  let k = 0
+  let next = 0
+  for (let id = 0; id < size; id++) {
+    if (next < ids.length && ids[next] === id) next++
+    else out[k++] = id
+  }
+  return out
 }
 
 const coverages = new WeakMap<ActionIndex, WeakMap<Statement, Coverage>>()
@@ -77,7 +103,11 @@ export function coverageOf(statement: Statement, index: ActionIndex): Coverage {
     for (const pattern of patterns) for (const id of index.idsOf(pattern)) all.add(id)
     ids = Int32Array.from(all).sort()
   }
-  const coverage = { ids, negated }
+  const coverage = {
+    ids,
+    negated,
+    marks: ids.length * 2 > index.size ? complement(ids, index.size) : ids,
+  }
   cache.set(statement, coverage)
   return coverage
 }
@@ -149,7 +179,7 @@ export function partitionActions(
       }
       classOf[id] = moved
     }
-    for (const id of coverage.ids) mark(id)
+    for (const id of coverage.marks) mark(id)
     if (extraNames.length > 0) {
       const negated = statement.NotAction !== undefined
       const matcher = compileActionPatterns(
@@ -157,9 +187,10 @@ export function partitionActions(
       )
       const hits = extraNames.map((name) => matcher(name) !== negated)
       extraCoverage.set(statement, hits)
-      // Extras are marked on the same side as the ids: covered ones, or for NotAction excluded ones.
+      // Extras are marked on the same side as the catalog ids: covered, or not covered.
+      const markCovered = (coverage.marks === coverage.ids) !== negated
       hits.forEach((hit, i) => {
-        if (hit !== negated) mark(index.size + i)
+        if (hit === markCovered) mark(index.size + i)
       })
     }
   }

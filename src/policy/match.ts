@@ -166,11 +166,37 @@ export interface ExpandedActions {
   unknown: readonly string[]
 }
 
+// Expansions per catalog and pattern list: roles share policies, so the same lists recur.
+const expansions = new WeakMap<ActionCatalog, Map<string, ExpandedActions>>()
+
+function remembered(
+  catalog: ActionCatalog,
+  key: string,
+  compute: () => ExpandedActions,
+): ExpandedActions {
+  let cache = expansions.get(catalog)
+  if (!cache) {
+    cache = new Map()
+    expansions.set(catalog, cache)
+  }
+  let hit = cache.get(key)
+  if (!hit) {
+    if (cache.size > 20_000) cache.clear()
+    hit = compute()
+    cache.set(key, hit)
+  }
+  return hit
+}
+
 /** Expands action patterns (`s3:Get*`, `*`, exact names) against the catalog. */
 export function expandActions(
   patterns: readonly string[],
   catalog: ActionCatalog,
 ): ExpandedActions {
+  return remembered(catalog, patterns.join('\n'), () => expandUncached(patterns, catalog))
+}
+
+function expandUncached(patterns: readonly string[], catalog: ActionCatalog): ExpandedActions {
   const actions = new Set<IamAction>()
   const unknown: string[] = []
   for (const pattern of patterns) {
@@ -187,12 +213,15 @@ export function expandActions(
  */
 export function statementActions(statement: Statement, catalog: ActionCatalog): ExpandedActions {
   if (statement.NotAction === undefined) return expandActions(listOf(statement.Action), catalog)
-  const excluded = compileActionPatterns(listOf(statement.NotAction))
-  const actions = catalog
-    .expand('*')
-    .map((info) => info.action)
-    .filter((action) => !excluded(action))
-  return { actions: actions.sort(compareText), unknown: [] }
+  const notAction = listOf(statement.NotAction)
+  return remembered(catalog, `!${notAction.join('\n')}`, () => {
+    const excluded = compileActionPatterns(notAction)
+    const actions = catalog
+      .expand('*')
+      .map((info) => info.action)
+      .filter((action) => !excluded(action))
+    return { actions: actions.sort(compareText), unknown: [] }
+  })
 }
 
 /** Sorts strings case-insensitively, then by code unit, so output order never depends on locale. */
