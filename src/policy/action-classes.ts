@@ -242,3 +242,47 @@ export function partitionActions(
     },
   }
 }
+
+/** A mask over catalog ids: 1 for each of `actions` (any case) the catalog knows. */
+export function maskOf(index: ActionIndex, actions: Iterable<string>): Uint8Array {
+  const mask = new Uint8Array(index.size)
+  for (const action of actions) {
+    const id = index.idOf(action)
+    if (id !== undefined) mask[id] = 1
+  }
+  return mask
+}
+
+/** Calls `visit` for every catalog id a coverage includes, ascending. */
+export function forEachCovered(
+  coverage: Coverage,
+  index: ActionIndex,
+  visit: (id: number) => void,
+): void {
+  if (!coverage.negated) {
+    for (const id of coverage.ids) visit(id)
+    return
+  }
+  let next = 0
+  for (let id = 0; id < index.size; id++) {
+    if (next < coverage.ids.length && coverage.ids[next] === id) next++
+    else visit(id)
+  }
+}
+
+/** Catalog names of `ids`, sorted with compareText (by rank, without comparing strings). */
+export function namesOf(index: ActionIndex, ids: Iterable<number>): string[] {
+  const list = Int32Array.from(ids)
+  if (list.length * 8 > index.size) {
+    const mask = new Uint8Array(index.size)
+    for (const id of list) mask[id] = 1
+    return Array.from(
+      index.byName.filter((id) => mask[id] === 1),
+      (id) => index.names[id] as string,
+    )
+  }
+  return Array.from(
+    new Set(list.sort((a, b) => (index.rank[a] as number) - (index.rank[b] as number))),
+    (id) => index.names[id] as string,
+  )
+}

@@ -1,6 +1,6 @@
 import type { IamAction } from '../model.js'
 import type { ActionCatalog } from '../usage/catalog.js'
-import { actionIndex, coverageOf } from './action-classes.js'
+import { actionIndex, coverageOf, forEachCovered } from './action-classes.js'
 import { isConditional, listOf, type PolicyDocument, statementsOf } from './document.js'
 import { hasPolicyVariable } from './match.js'
 
@@ -72,15 +72,7 @@ export function grantedActions(
           if (allow) granted.push(id)
         }
       }
-      const coverage = coverageOf(statement, index)
-      if (!coverage.negated) for (const id of coverage.ids) add(id)
-      else {
-        let next = 0
-        for (let id = 0; id < index.size; id++) {
-          if (next < coverage.ids.length && coverage.ids[next] === id) next++
-          else add(id)
-        }
-      }
+      forEachCovered(coverageOf(statement, index), index, add)
       if (allow && statement.NotAction === undefined) {
         for (const pattern of listOf(statement.Action)) {
           if (index.idsOf(pattern).length === 0) unknown.push({ pattern, ref })
