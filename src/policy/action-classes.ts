@@ -32,6 +32,7 @@ export function actionIndex(catalog: ActionCatalog): ActionIndex {
   if (known) return known
   const names = catalog.expand('*').map((info) => info.action)
   const ids = new Map(names.map((name, id) => [name.toLowerCase(), id]))
+  const exact = new Map(names.map((name, id) => [name, id]))
   const expansions = new Map<string, Int32Array>()
   const byName = Int32Array.from(names.keys()).sort((a, b) =>
     compareText(names[a] as string, names[b] as string),
@@ -45,7 +46,8 @@ export function actionIndex(catalog: ActionCatalog): ActionIndex {
     names,
     byName,
     rank,
-    idOf: (action) => ids.get(action.toLowerCase()),
+    // Callers mostly pass catalog casing: try it before lower-casing.
+    idOf: (action) => exact.get(action) ?? ids.get(action.toLowerCase()),
     idsOf(pattern) {
       const key = pattern.toLowerCase()
       let hit = expansions.get(key)

@@ -175,6 +175,21 @@ describe('checkTightening decides over every resource, not samples', () => {
     ])
   })
 
+  it('decides actions the catalog does not know, as written or used', () => {
+    const before = [policy(allow(['newsvc:DoThing', 'sqs:SendMessage']))]
+    expect(check(before, [policy(allow('newsvc:DoThing'))])).toEqual([])
+    const wider = [policy(allow(['newsvc:DoThing', 'newsvc:DoOther']))]
+    expect(check(before, wider).map((v) => v.request.action)).toEqual(['newsvc:DoOther'])
+    const notAction = [policy({ Effect: 'Allow', NotAction: 'sqs:*', Resource: '*' })]
+    const used = [{ action: 'newsvc:DoThing', resources: [] }]
+    const lost = check(before, [policy(allow('sqs:SendMessage'))], { used })
+    expect(lost).toMatchObject([{ kind: 'breaks-usage', request: { action: 'newsvc:DoThing' } }])
+    // NotAction covers the unknown name too: the use is kept, the rest is a widening.
+    const viaNotAction = check(before, notAction, { used })
+    expect(viaNotAction.some((v) => v.kind === 'breaks-usage')).toBe(false)
+    expect(viaNotAction.some((v) => v.kind === 'wider')).toBe(true)
+  })
+
   it('fails closed on a question too big to decide', () => {
     const tangled = ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => `arn:aws:s3:::*${c}*${c}${c}*`)
     const before = [
