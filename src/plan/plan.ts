@@ -1,6 +1,6 @@
 import type { IamAction, IsoDate, RoleRef } from '../model.js'
-import { listOf, type PolicyDocument, statementsOf } from '../policy/document.js'
-import { evaluate, mayAllow, type PolicySet } from '../policy/evaluate.js'
+import type { PolicyDocument } from '../policy/document.js'
+import type { PolicyNames, PolicySet } from '../policy/evaluate.js'
 import { type ActionGrant, grantedActions } from '../policy/grants.js'
 import { assertTightening } from '../policy/invariants.js'
 import { compareText, compileActionPatterns } from '../policy/match.js'
@@ -12,6 +12,7 @@ import { sha256, stableStringify } from '../util/stable-json.js'
 import { DAY_MS } from '../util/window.js'
 import { contradictionsOf } from './contradictions.js'
 import { accountCoverage, windowDays } from './coverage.js'
+import { deadWeightJudge } from './dead-weight.js'
 import {
   describeHoles,
   holesAffecting,
@@ -38,6 +39,8 @@ export interface PlanInput {
   boundary?: PolicyDocument
   /** SCPs, one list per OU level from the root down to the account. */
   scps?: readonly (readonly PolicyDocument[])[]
+  /** Names of the boundary and SCP documents, so dead-weight reasons can name them. */
+  policyNames?: Omit<PolicyNames, 'identity'>
   usage: RoleUsage
   /** Regions the role made calls in: coverage is judged there. */
   activeRegions?: readonly string[]
@@ -150,7 +153,7 @@ function prepare(input: PlanInput, catalog: ActionCatalog): Member {
   if (rules.mode === 'batch' && shortfalls.length > 0) skipped = shortfalls[0]
   else if (input.policies.length === 0)
     skipped = { reason: 'no-policies', detail: 'the role has no identity policies' }
-  const decisions = input.policies.length > 0 ? decide(input, grants.actions) : []
+  const decisions = input.policies.length > 0 ? decide(input, grants.actions, catalog) : []
   const keep = new Set(
     decisions
       .filter((d) => (skipped ? !DEAD_WEIGHT.has(d.because) : d.verdict === 'keep'))
@@ -479,7 +482,11 @@ function eligibilityShortfalls(
  * explicit Deny refuses it everywhere, so removing it changes nothing), never-remove, service with
  * unmapped events, unobservable, and finally unused.
  */
-function decide(input: PlanInput, actions: readonly ActionGrant[]): ActionDecision[] {
+function decide(
+  input: PlanInput,
+  actions: readonly ActionGrant[],
+  catalog: ActionCatalog,
+): ActionDecision[] {
   const { rules } = input
   const used = new Map<string, UsedAction>(input.usage.used.map((u) => [u.action.toLowerCase(), u]))
   const neverRemove = compileActionPatterns(rules.neverRemove)
@@ -491,8 +498,9 @@ function decide(input: PlanInput, actions: readonly ActionGrant[]): ActionDecisi
     identity: input.policies.map((p) => p.document),
     ...(input.boundary ? { boundary: input.boundary } : {}),
     ...(input.scps ? { scps: input.scps } : {}),
+    names: { identity: input.policies.map((p) => p.name), ...input.policyNames },
   }
-  const samples = sampleResources(input)
+  const deadWeight = deadWeightJudge(policySet, catalog)
 
   return actions.map((grant): ActionDecision => {
     const { action } = grant
@@ -525,7 +533,7 @@ function decide(input: PlanInput, actions: readonly ActionGrant[]): ActionDecisi
         lastSeen: usage.lastSeen,
       }
     }
-    const dead = deadWeight(action, policySet, samples)
+    const dead = deadWeight(action)
     if (dead) return { action, verdict: 'remove', because: dead.because, detail: dead.detail }
     if (neverRemove(action)) return { action, verdict: 'keep', because: 'never-remove' }
     const service = action.split(':')[0]?.toLowerCase() ?? ''
@@ -543,42 +551,6 @@ function decide(input: PlanInput, actions: readonly ActionGrant[]): ActionDecisi
     }
     return { action, verdict: 'remove', because: 'unused' }
   })
-}
-
-/** Resources to probe "refused everywhere" with: `*` and every Resource any policy writes. */
-function sampleResources(input: PlanInput): string[] {
-  const docs = [
-    ...input.policies.map((p) => p.document),
-    ...(input.boundary ? [input.boundary] : []),
-    ...(input.scps ?? []).flat(),
-  ]
-  const written = docs.flatMap((d) => statementsOf(d).flatMap((s) => listOf(s.Resource)))
-  return [...new Set(['*', ...written])]
-}
-
-/**
- * An action is dead weight when no request context could allow it on any sampled resource: the
- * boundary or an SCP never allows it, or an unconditional Deny covers it. Removing it from the
- * Allow statements then changes nothing that can happen. The reason names the layer that refuses
- * it on its own, checked layer by layer so the label is right whatever IAM evaluates first.
- */
-function deadWeight(
-  action: IamAction,
-  policies: PolicySet,
-  samples: readonly string[],
-):
-  | { because: 'outside-boundary' | 'denied-by-scp' | 'denied-by-policy'; detail: string }
-  | undefined {
-  const everAllowed = (set: PolicySet) =>
-    samples.some((resource) => mayAllow(evaluate({ action, resource }, set)))
-  if (everAllowed(policies)) return undefined
-  if (policies.boundary && !everAllowed({ identity: [policies.boundary] })) {
-    return { because: 'outside-boundary', detail: 'the permission boundary never allows it' }
-  }
-  if ((policies.scps ?? []).some((level) => !everAllowed({ identity: level }))) {
-    return { because: 'denied-by-scp', detail: 'a service control policy never allows it' }
-  }
-  return { because: 'denied-by-policy', detail: 'a Deny statement of the role refuses it' }
 }
 
 function emptyPlan(

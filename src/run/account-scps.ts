@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { isAbsolute, join } from 'node:path'
+import { basename, isAbsolute, join } from 'node:path'
 import type { Config } from '../config/schema.js'
 import type { PolicyDocument } from '../policy/document.js'
 import { parsePolicy } from '../policy/parse.js'
@@ -7,7 +7,9 @@ import { errorMessage, ScopedownError } from '../util/errors.js'
 import { FULL_AWS_ACCESS } from './role-policies.js'
 
 /** The SCPs of one account, one list per OU level from the root down, or why they cannot be read. */
-export type AccountScps = { ok: true; levels: PolicyDocument[][] } | { ok: false; reason: string }
+export type AccountScps =
+  | { ok: true; levels: PolicyDocument[][]; names: string[][] }
+  | { ok: false; reason: string }
 
 /**
  * Reads the config's SCP files for every account, each distinct file once. A file that cannot be
@@ -42,7 +44,11 @@ export async function loadAccountScps(
           return level.fullAwsAccess ? [FULL_AWS_ACCESS, ...scps] : scps
         }),
       )
-      out.set(accountId, { ok: true, levels: docs })
+      const names = levels.map((level) => [
+        ...(level.fullAwsAccess ? ['FullAWSAccess'] : []),
+        ...level.files.map((file) => basename(file)),
+      ])
+      out.set(accountId, { ok: true, levels: docs, names })
     } catch (error) {
       out.set(accountId, { ok: false, reason: errorMessage(error) })
     }

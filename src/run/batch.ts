@@ -5,7 +5,6 @@ import type { Config } from '../config/schema.js'
 import type { RoleRef, Window } from '../model.js'
 import { type OutsideAttacher, planPolicyGroup } from '../plan/plan.js'
 import type { PlanRules, RolePlan } from '../plan/types.js'
-import type { PolicyDocument } from '../policy/document.js'
 import type { PublishResult, PullRequestGateway } from '../publish/types.js'
 import type { PolicyRepo } from '../repo/types.js'
 import { renderRoleJson, renderRoleMarkdown } from '../report/role-report.js'
@@ -128,7 +127,7 @@ export async function runBatch(deps: BatchDeps): Promise<BatchReport> {
       const inputs = group.map((member) =>
         planInputFor(member.repoRole.definition, member.usage, window, {
           ...deps.context,
-          scps: okScps(scps.get(member.candidate.role.accountId)),
+          ...scpContext(scps.get(member.candidate.role.accountId)),
         }),
       )
       const plans = planPolicyGroup(inputs, deps.context.catalog, { outsideAttachers: outside })
@@ -318,8 +317,8 @@ function sharingGroups<T extends { candidate: Candidate; repoRole: RepoRole }>(
   )
 }
 
-function okScps(scps: AccountScps | undefined): PolicyDocument[][] {
-  return scps?.ok ? scps.levels : []
+function scpContext(scps: AccountScps | undefined): Pick<PlanningContext, 'scps' | 'scpNames'> {
+  return scps?.ok ? { scps: scps.levels, scpNames: scps.names } : { scps: [] }
 }
 
 /** Every unreadable input of the run, once each, in a stable order. */

@@ -16,6 +16,8 @@ export interface PlanningContext {
   observability: ObservabilityModel
   rules: PlanRules
   scps?: readonly (readonly PolicyDocument[])[]
+  /** Names of the SCP documents, per OU level, for reasons. */
+  scpNames?: readonly (readonly string[])[]
   sourceKind: string
   now: Date
 }
@@ -60,6 +62,10 @@ export function planInputFor(
     policies: definition.policies,
     ...(definition.boundary ? { boundary: definition.boundary } : {}),
     ...(context.scps && context.scps.length > 0 ? { scps: context.scps } : {}),
+    policyNames: {
+      ...(definition.boundaryName ? { boundary: definition.boundaryName } : {}),
+      ...(context.scpNames ? { scps: context.scpNames } : {}),
+    },
     usage: roleUsage,
     activeRegions: [...new Set(calls.flatMap((c) => c.regions))].sort(),
     unreadable: usage.inputs?.unreadable ?? [],

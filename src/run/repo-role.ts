@@ -120,6 +120,7 @@ export async function loadRepoRole(
         tags: meta.tags,
         policies,
         ...(boundary ? { boundary } : {}),
+        ...(boundary && location.boundary ? { boundaryName: location.boundary.arn } : {}),
         warnings,
       },
       location,

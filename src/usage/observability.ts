@@ -200,7 +200,17 @@ export function createObservability(
     }
   }
 
-  return { logging, classify }
+  // The planner asks about every granted action of every role: answer each action once per model.
+  const answers = new Map<string, ActionObservability>()
+  const remembered = (action: IamAction) => {
+    let answer = answers.get(action)
+    if (!answer) {
+      answer = classify(action)
+      answers.set(action, answer)
+    }
+    return answer
+  }
+  return { logging, classify: remembered }
 }
 
 // ---------------------------------------------------------------------------------------------
