@@ -9,6 +9,7 @@ import {
   type GetAccountAuthorizationDetailsCommandOutput,
   type IAMClient,
 } from '@aws-sdk/client-iam'
+import { ScopedownError } from '../util/errors.js'
 import { type RawRoleDefinition, rolesFromAuthorizationDetails } from './authorization-details.js'
 import { type AwsCaller, allPages } from './calls.js'
 
