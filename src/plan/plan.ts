@@ -10,6 +10,7 @@ import type { ActionCatalog } from '../usage/catalog.js'
 import type { RoleUsage, UsedAction } from '../usage/types.js'
 import { sha256, stableStringify } from '../util/stable-json.js'
 import { DAY_MS } from '../util/window.js'
+import { type AccessAdvisorEvidence, accessAdvisorVerdict } from './access-advisor.js'
 import { accountCoverage, windowDays } from './coverage.js'
 import type {
   ActionDecision,
@@ -38,6 +39,8 @@ export interface PlanInput {
   now: IsoDate
   /** The log source kind, for the evidence. */
   source: string
+  /** Access Advisor's report for the role: evidence where CloudTrail is blind. */
+  accessAdvisor?: AccessAdvisorEvidence
 }
 
 /**
@@ -227,6 +230,10 @@ function decide(input: PlanInput, actions: readonly ActionGrant[]): ActionDecisi
     }
     const seen = input.observability(action)
     if (!seen.trusted) {
+      const advised = input.accessAdvisor
+        ? accessAdvisorVerdict(action, input.usage.window, input.accessAdvisor)
+        : undefined
+      if (advised) return { action, ...advised }
       return { action, verdict: 'keep', because: 'unobservable', detail: seen.why ?? seen.class }
     }
     return { action, verdict: 'remove', because: 'unused' }

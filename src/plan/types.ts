@@ -45,8 +45,14 @@ export type KeepReason =
   | 'protected-statement'
   | 'unmapped-service'
   | 'not-editable'
+  | 'access-advisor'
 
-export type RemoveReason = 'unused' | 'outside-boundary' | 'denied-by-scp' | 'denied-by-policy'
+export type RemoveReason =
+  | 'unused'
+  | 'outside-boundary'
+  | 'denied-by-scp'
+  | 'denied-by-policy'
+  | 'service-unused'
 
 /** The verdict on one granted action, with the reason a reviewer reads. */
 export type ActionDecision =
