@@ -120,7 +120,7 @@ function assumeError(target: AwsCallTarget, roleArn: string, error: unknown) {
   if (!isAccessDenied(error)) return wrapped
   return new ScopedownError(
     'SOURCE_FAILED',
-    `cannot assume ${roleArn}: ${wrapped.message.replace(/^[^:]+ failed: /, '')}`,
+    `cannot assume ${roleArn}: ${wrapped.message.slice(wrapped.message.indexOf(' failed: ') + ' failed: '.length)}`,
     {
       cause: error,
       hint:
