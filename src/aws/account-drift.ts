@@ -6,7 +6,7 @@
 import type { RoleRef } from '../model.js'
 import type { RepoFiles } from '../repo/repo-files.js'
 import { lineAndColumn } from '../repo/text.js'
-import type { PolicyRepo } from '../repo/types.js'
+import type { PolicyRepo, RoleLocation } from '../repo/types.js'
 import { errorMessage } from '../util/errors.js'
 import { type AwsContext, openAccount } from './accounts.js'
 import { compareAccount, type DriftDifference, type RepoRoleState, repoRoleState } from './drift.js'
@@ -51,6 +51,37 @@ export function repoLines(files: RepoFiles) {
   }
 }
 
+/** A located role as a {@link RepoRoleState}, with the line of each policy read from its file. */
+export async function stateOfLocation(
+  location: RoleLocation,
+  lines: ReturnType<typeof repoLines>,
+): Promise<RepoRoleState | undefined> {
+  if (!location.definedIn) return undefined
+  const used = [
+    (location.definedIn as { file: string }).file,
+    ...location.inline.map((p) => p.file),
+    ...location.managed.flatMap((m) => (m.editable ? [m.policy.file] : [])),
+    ...(location.boundary?.editable ? [location.boundary.policy.file] : []),
+  ]
+  await lines.prefetch(used)
+  const known = new Map<string, number | undefined>()
+  for (const p of [
+    ...location.inline,
+    ...location.managed.flatMap((m) => (m.editable ? [m.policy] : [])),
+    ...(location.boundary?.editable ? [location.boundary.policy] : []),
+  ])
+    known.set(`${p.file}@${p.span.start}`, await lines.lineOf(p.file, p.span.start))
+  const found = new Map<string, number | undefined>()
+  for (const m of [...location.managed, ...(location.boundary ? [location.boundary] : [])])
+    found.set(m.arn, await lines.findLine((location.definedIn as { file: string }).file, m.arn))
+  const state = repoRoleState(
+    location,
+    (file, offset) => (offset === 0 ? 1 : known.get(`${file}@${offset}`)),
+    (_file, arn) => found.get(arn),
+  )
+  return state
+}
+
 /** Repository states of roles, with lines; unreadable roles become problems. */
 export async function repoStates(
   repo: PolicyRepo,
@@ -74,28 +105,7 @@ export async function repoStates(
       unreadable.add(role.name)
       continue
     }
-    const used = [
-      location.definedIn.file,
-      ...location.inline.map((p) => p.file),
-      ...location.managed.flatMap((m) => (m.editable ? [m.policy.file] : [])),
-      ...(location.boundary?.editable ? [location.boundary.policy.file] : []),
-    ]
-    await lines.prefetch(used)
-    const known = new Map<string, number | undefined>()
-    for (const p of [
-      ...location.inline,
-      ...location.managed.flatMap((m) => (m.editable ? [m.policy] : [])),
-      ...(location.boundary?.editable ? [location.boundary.policy] : []),
-    ])
-      known.set(`${p.file}@${p.span.start}`, await lines.lineOf(p.file, p.span.start))
-    const found = new Map<string, number | undefined>()
-    for (const m of [...location.managed, ...(location.boundary ? [location.boundary] : [])])
-      found.set(m.arn, await lines.findLine(location.definedIn.file, m.arn))
-    const state = repoRoleState(
-      location,
-      (file, offset) => (offset === 0 ? 1 : known.get(`${file}@${offset}`)),
-      (_file, arn) => found.get(arn),
-    )
+    const state = await stateOfLocation(location, lines)
     if (state) states.push(state)
   }
   return { states, problems, unreadable }

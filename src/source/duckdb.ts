@@ -22,8 +22,9 @@ import {
   type Discovery,
   discoverLogFiles,
   type FoundFile,
+  holesInWindow,
   pruneByWindow,
-  unreadableFile,
+  unreadableInput,
 } from './discover.js'
 import { loadLevel1, type PlannedFile } from './duckdb-load.js'
 import { type Row, toApiCall, toCoverage, toUnattributed } from './duckdb-results.js'
@@ -145,7 +146,13 @@ class DuckDbSource implements LogSource {
     this.#logger.debug('duckdb: files loaded', { files: planned.length, ms: Date.now() - started })
     unreadable.push(...loaded.unreadable)
     ignored.push(...loaded.ignoredFiles)
-    for (const file of unreadable) this.#logger.warn(`skipped ${file.path}: ${file.reason}`)
+    const byPath = (a: { path: string }, b: { path: string }) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : 0
+    const holes = [
+      ...holesInWindow(this.#discovery.unreadable, bounds),
+      ...unreadable.sort(byPath).map((f) => unreadableInput('file', f.path, f.reason)),
+    ]
+    for (const hole of holes) this.#logger.warn(`cannot read ${hole.input}: ${hole.reason}`)
     for (const file of ignored) this.#logger.info(`ignored ${file.path}: ${file.reason}`)
 
     const { totals, ...aggregated } = await this.#aggregate(query)
@@ -153,13 +160,14 @@ class DuckDbSource implements LogSource {
       calls: aggregated.calls.length,
       ms: Date.now() - started,
     })
-    const byPath = (a: { path: string }, b: { path: string }) =>
-      a.path < b.path ? -1 : a.path > b.path ? 1 : 0
     const inputs: InputReport = {
       filesRead: loaded.filesRead,
       filesPruned: pruned.length,
       filesIgnored: this.#discovery.ignored.length + ignored.length,
-      unreadable: unreadable.sort(byPath).map((f) => unreadableFile(f.path, f.reason)),
+      unreadable: holes,
+      duplicatesSkipped: this.#discovery.duplicates,
+      symlinkLoops: this.#discovery.loops,
+      ...layoutRange(this.#discovery.files),
       badRecords: totals.badRecords,
       eventsInWindow: totals.eventsInWindow,
     }
@@ -230,4 +238,14 @@ class DuckDbSource implements LogSource {
     const reader = await this.#connection.runAndReadAll(sql, params.values, params.types)
     return reader.getRowObjectsJS()
   }
+}
+
+/** The first and last layout day of the found files, when any file has one. */
+function layoutRange(files: readonly FoundFile[]): {
+  layoutDays?: { first: string; last: string }
+} {
+  const days = files.flatMap((f) => (f.layoutDay ? [f.layoutDay] : [])).sort()
+  const [first] = days
+  const last = days.at(-1)
+  return first && last ? { layoutDays: { first, last } } : {}
 }

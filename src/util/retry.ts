@@ -24,7 +24,10 @@ export async function withRetry<T>(work: () => Promise<T>, options: RetryOptions
       return await work()
     } catch (error) {
       if (attempt >= options.retries || !options.isRetryable(error)) throw error
-      const delay = Math.min(options.maxMs ?? Number.POSITIVE_INFINITY, options.baseMs * 2 ** attempt)
+      const delay = Math.min(
+        options.maxMs ?? Number.POSITIVE_INFINITY,
+        options.baseMs * 2 ** attempt,
+      )
       options.onRetry?.(error, attempt + 1, delay)
       await pause(delay)
     }
