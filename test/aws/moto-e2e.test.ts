@@ -1,6 +1,7 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { runCli } from '../../src/cli-program.js'
 import { memoryIo } from '../../src/commands/io.js'
@@ -8,6 +9,27 @@ import { buildMotoOrganization, MANAGEMENT, type MotoOrganization } from './moto
 
 const endpoint = inject('motoEndpoint')
 const skip = inject('motoSkipReason')
+
+/** The demo logs with moto's account ids written in (paths and records), for `run`. */
+async function rewrittenLogs(from: string, ids: Record<string, string>): Promise<string> {
+  const to = await mkdtemp(join(tmpdir(), 'scopedown-moto-logs-'))
+  const swap = (text: string) =>
+    Object.entries(ids).reduce((t, [demo, real]) => t.replaceAll(demo, real), text)
+  for (const entry of await readdir(from, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue
+    const path = join(entry.parentPath, entry.name)
+    const target = join(to, swap(path.slice(from.length)))
+    await mkdir(dirname(target), { recursive: true })
+    const raw = await readFile(path)
+    await writeFile(
+      target,
+      path.endsWith('.gz')
+        ? gzipSync(swap(gunzipSync(raw).toString('utf8')))
+        : swap(raw.toString('utf8')),
+    )
+  }
+  return to
+}
 
 const ENV_KEYS = [
   'AWS_ENDPOINT_URL',
@@ -171,6 +193,45 @@ describe.skipIf(!endpoint)(
       expect(
         await runCli(['drift', '--config', configFile, '--account', '12'], memoryIo().io),
       ).toBe(2)
+    })
+
+    it('run: plans every readable account, skips the drifted role, fails the unassumable account as an evidence hole', async () => {
+      const config = JSON.parse(await readFile(configFile, 'utf8'))
+      config.source.paths = [await rewrittenLogs(inject('demoLogs'), org.ids)]
+      config.rules = { dataEvents: ['AWS::S3::Object', 'AWS::DynamoDB::Table'] }
+      const runConfig = configFile.replace(/\.json$/, '.run.json')
+      await writeFile(runConfig, JSON.stringify(config))
+      const { io, stdout } = memoryIo({ now: new Date('2026-11-01T00:00:00Z') })
+      const code = await runCli(['run', '--config', runConfig], io)
+      expect(code).toBe(1)
+      const report = JSON.parse(await readFile(join(outDir, 'run-report.json'), 'utf8')) as {
+        outcomes: {
+          role: { accountId: string; name: string }
+          status: string
+          detail: string
+          drift?: { kind: string }[]
+        }[]
+        unreadable: { count: number; inputs: { kind: string; accountId?: string }[] }
+      }
+      const status = (demo: string, name: string) =>
+        report.outcomes.find((o) => o.role.accountId === org.ids[demo] && o.role.name === name)
+      expect(status('111111111111', 'orders-api')).toMatchObject({
+        status: 'drifted',
+        drift: [{ kind: 'inline-differs' }],
+      })
+      expect(status('111111111111', 'admin-automation')?.status).toBe('tightened')
+      expect(status('222222222222', 'etl-glue-job')?.status).toBe('tightened')
+      expect(status('222222222222', 'DataAnalyst')?.status).toBe('skipped')
+      const shared = report.outcomes.filter((o) => o.role.accountId === org.ids[org.unassumable])
+      expect(shared.length).toBeGreaterThan(0)
+      for (const o of shared) {
+        expect(o.status).toBe('failed')
+        expect(o.detail).toContain('cannot assume')
+      }
+      expect(report.unreadable.inputs).toContainEqual(
+        expect.objectContaining({ kind: 'account', accountId: org.ids[org.unassumable] }),
+      )
+      expect(stdout()).toContain('drifted, not proposed:')
     })
   },
 )
