@@ -169,7 +169,7 @@ describe('scopedown analyze', () => {
     expect(plan.warnings[0]).toMatch(/logs cover 6 of 90 days/)
   })
 
-  it('refuses when the logs hold no event of the role\'s account in the window', async () => {
+  it("refuses when the logs hold no event of the role's account in the window", async () => {
     const { code, stdout, stderr } = await analyze([
       '--role',
       'arn:aws:iam::444444444444:role/elsewhere',
