@@ -17,6 +17,8 @@ const COMMANDS: readonly (() => Promise<Registrar>)[] = [
   async () => (await import('./commands/map.js')).register,
   async () => (await import('./commands/explain-action.js')).register,
   async () => (await import('./commands/usage.js')).register,
+  async () => (await import('./commands/accounts.js')).register,
+  async () => (await import('./commands/drift.js')).register,
 ]
 
 /**

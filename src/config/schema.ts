@@ -296,6 +296,142 @@ export const ScpLevelSchema = z
   })
   .describe('One OU level of service control policies: every level must allow a request.')
 
+const roleNameOrArnTemplate = z
+  .string()
+  .min(1)
+  .refine((v) => !v.startsWith('arn:') || v.includes('{accountId}'), {
+    message: 'an ARN template must contain {accountId}',
+  })
+
+export const AwsSchema = z
+  .object({
+    region: z
+      .string()
+      .default('us-east-1')
+      .describe(
+        'Region of the STS, IAM and Organizations clients (IAM and Organizations are global).',
+      ),
+    profile: z
+      .string()
+      .optional()
+      .describe(
+        'Named profile of the starting credentials (else the default chain: env, SSO, instance or container role).',
+      ),
+    accounts: z
+      .union([
+        z.array(accountId).min(1).describe('These accounts.'),
+        z
+          .object({
+            organizations: z
+              .object({
+                ous: z
+                  .array(
+                    z
+                      .string()
+                      .regex(
+                        /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/,
+                        'an OU id (ou-...) or root id (r-...)',
+                      ),
+                  )
+                  .optional()
+                  .describe(
+                    'Only accounts under these OUs (at any depth) or roots; default: every account.',
+                  ),
+                exclude: z.array(accountId).default([]).describe('Accounts left out.'),
+              })
+              .strict(),
+          })
+          .strict()
+          .describe(
+            'Every ACTIVE account of the organization (read from the management or a delegated-admin account).',
+          ),
+      ])
+      .optional()
+      .describe(
+        'Accounts a run covers; default: the accounts of the repo, read with the starting credentials (no assume-role).',
+      ),
+    assumeRole: z
+      .object({
+        role: roleNameOrArnTemplate.describe(
+          'Role name (with its path, e.g. audit/scopedown-audit) or ARN template with {accountId}.',
+        ),
+        externalId: z.string().optional().describe("External ID the role's trust policy requires."),
+        sessionName: z
+          .string()
+          .regex(/^[\w+=,.@-]{2,64}$/)
+          .default('scopedown'),
+        durationSeconds: z.number().int().min(900).max(43200).default(3600),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'The read-only audit role assumed in each account; default: use the starting credentials as they are.',
+      ),
+    scps: z
+      .enum(['config', 'organizations'])
+      .default('config')
+      .describe(
+        "Where SCPs come from: the config's `scps` files, or Organizations (the config's files are then compared with them).",
+      ),
+    drift: z
+      .object({
+        check: z
+          .boolean()
+          .default(true)
+          .describe('In `run`, compare each role with live IAM and skip drifted roles.'),
+        ignoreRoles: z
+          .array(z.string())
+          .default(['/aws-service-role/*', '/aws-reserved/*'])
+          .describe(
+            'Live roles never reported as missing from the repo: role name globs, or path globs starting with /.',
+          ),
+      })
+      .strict()
+      .prefault({}),
+    accessAdvisor: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe('Ask Access Advisor about actions CloudTrail cannot see.'),
+        pollMs: z
+          .number()
+          .int()
+          .min(1)
+          .default(2000)
+          .describe('First wait between job polls (doubles up to 30 s).'),
+        maxPolls: z.number().int().min(1).default(30),
+      })
+      .strict()
+      .prefault({}),
+    trailSelectors: z
+      .object({
+        trail: z
+          .string()
+          .describe("Trail name or ARN (the organization trail, or each account's trail)."),
+        region: z.string().optional().describe('Home region of the trail; default aws.region.'),
+        account: accountId
+          .optional()
+          .describe(
+            "Account holding the trail (the organization trail's); default: each account reads its own.",
+          ),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "Read the trail's event selectors live (GetTrail, GetEventSelectors) instead of rules.dataEvents.",
+      ),
+    concurrency: z
+      .object({
+        accounts: z.number().int().min(1).max(64).default(8).describe('Accounts read at once.'),
+        perApi: z.number().int().min(1).max(64).default(4).describe('Calls in flight per AWS API.'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .describe('Reaching AWS: the accounts, the audit role, and what is read live (all read-only).')
+
 export const ConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -310,6 +446,7 @@ export const ConfigSchema = z
       .default([])
       .describe('Service control policies, root level first.'),
     concurrency: z.number().int().min(1).max(64).default(4).describe('Accounts analysed at once.'),
+    aws: AwsSchema.optional(),
   })
 
   .superRefine((config, ctx) => {

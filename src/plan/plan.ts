@@ -10,6 +10,7 @@ import type { ActionCatalog } from '../usage/catalog.js'
 import type { RoleUsage, UsedAction } from '../usage/types.js'
 import { sha256, stableStringify } from '../util/stable-json.js'
 import { DAY_MS } from '../util/window.js'
+import { type AccessAdvisorEvidence, accessAdvisorVerdict } from './access-advisor.js'
 import { contradictionsOf } from './contradictions.js'
 import { accountCoverage, windowDays } from './coverage.js'
 import { deadWeightJudge } from './dead-weight.js'
@@ -55,6 +56,8 @@ export interface PlanInput {
   source: string
   /** What is assumed about the trail (data events recorded), for the evidence. */
   trail?: string
+  /** Access Advisor's report for the role: evidence where CloudTrail is blind. */
+  accessAdvisor?: AccessAdvisorEvidence
 }
 
 /** A role outside the planned group that attaches a shared policy, and why it is not planned. */
@@ -547,6 +550,10 @@ function decide(
     }
     const seen = input.observability(action)
     if (!seen.trusted) {
+      const advised = input.accessAdvisor
+        ? accessAdvisorVerdict(action, input.usage.window, input.accessAdvisor)
+        : undefined
+      if (advised) return { action, ...advised }
       return { action, verdict: 'keep', because: 'unobservable', detail: seen.why ?? seen.class }
     }
     return { action, verdict: 'remove', because: 'unused' }

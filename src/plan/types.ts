@@ -59,8 +59,14 @@ export type KeepReason =
   | 'unmapped-service'
   | 'not-editable'
   | 'shared-policy'
+  | 'access-advisor'
 
-export type RemoveReason = 'unused' | 'outside-boundary' | 'denied-by-scp' | 'denied-by-policy'
+export type RemoveReason =
+  | 'unused'
+  | 'outside-boundary'
+  | 'denied-by-scp'
+  | 'denied-by-policy'
+  | 'service-unused'
 
 /** The verdict on one granted action, with the reason a reviewer reads. */
 export type ActionDecision =

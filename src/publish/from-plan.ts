@@ -9,6 +9,7 @@ const LISTED_KEEP_REASONS = new Set([
   'protected-statement',
   'unmapped-service',
   'not-editable',
+  'access-advisor',
 ])
 
 /**

@@ -8,7 +8,7 @@ import { FULL_AWS_ACCESS } from './role-policies.js'
 
 /** The SCPs of one account, one list per OU level from the root down, or why they cannot be read. */
 export type AccountScps =
-  | { ok: true; levels: PolicyDocument[][]; names: string[][] }
+  | { ok: true; levels: PolicyDocument[][]; names?: string[][] }
   | { ok: false; reason: string }
 
 /**

@@ -1,11 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { AwsContext } from '../aws/accounts.js'
+import type { DriftDifference } from '../aws/drift.js'
 import { minCoverageDays } from '../config/load.js'
 import type { Config } from '../config/schema.js'
 import type { RoleRef, Window } from '../model.js'
+import type { AccessAdvisorEvidence } from '../plan/access-advisor.js'
 import { type OutsideAttacher, planPolicyGroup } from '../plan/plan.js'
+import { roleExemption } from '../plan/role-selection.js'
 import type { PlanRules, RolePlan } from '../plan/types.js'
 import type { PublishResult, PullRequestGateway } from '../publish/types.js'
+import { checkoutFiles } from '../repo/repo-files.js'
 import type { PolicyRepo } from '../repo/types.js'
 import { renderRoleJson, renderRoleMarkdown } from '../report/role-report.js'
 import type { LogSource, UnreadableInput, UsageResult } from '../source/types.js'
@@ -16,6 +21,15 @@ import type { Logger } from '../util/log.js'
 import { stableStringify } from '../util/stable-json.js'
 import { resolveWindow } from '../util/window.js'
 import { type AccountScps, loadAccountScps } from './account-scps.js'
+import {
+  type AccountLive,
+  accessAdvisorFor,
+  coveredAccounts,
+  organizationScps,
+  readAccountsLive,
+  roleDrift,
+  unreadableAccount,
+} from './aws-steps.js'
 import type { PlanningContext } from './plan-role.js'
 import { planInputFor, principalArnsOf, withDefinitionWarnings } from './plan-role.js'
 import { changeRequestOf, groupProposals, type PlannedRole } from './proposals.js'
@@ -25,7 +39,7 @@ import { type Candidate, selectRoles } from './select.js'
 /** How one role ended in a batch. */
 export interface RoleOutcome {
   role: RoleRef
-  status: 'tightened' | 'unchanged' | 'skipped' | 'failed'
+  status: 'tightened' | 'unchanged' | 'skipped' | 'failed' | 'drifted'
   /** The plan's skip reason (`insufficient-coverage`, `unreadable-input` ...), when skipped. */
   reason?: string
   detail: string
@@ -35,6 +49,8 @@ export interface RoleOutcome {
   contradictions?: number
   publish?: PublishResult
   reportDir?: string
+  /** Status `drifted`: where the repository and live IAM disagree (nothing was proposed). */
+  drift?: readonly DriftDifference[]
 }
 
 /** How many unreadable inputs the run report names; the count is always whole. */
@@ -54,6 +70,7 @@ export interface BatchReport {
     unchanged: number
     skipped: number
     failed: number
+    drifted: number
     permissionsRemoved: number
     /** Roles refused for want of evidence (no events of their account, unreadable input). */
     withoutEvidence: number
@@ -72,6 +89,8 @@ export interface BatchDeps {
   now: Date
   /** One line per role as it finishes: `[3/12] ...`. */
   progress?: (line: string) => void
+  /** AWS access (config `aws`): accounts, live IAM and drift, Organizations SCPs, Access Advisor. */
+  aws?: AwsContext
 }
 
 /** What one account's scan produced, or why it failed. */
@@ -92,22 +111,51 @@ export async function runBatch(deps: BatchDeps): Promise<BatchReport> {
   const selection = await selectRoles(deps.repo, config)
   for (const r of selection.unplaceable) outcomes.add(failedOutcome(r.role, r.detail))
   for (const r of selection.exempt) outcomes.add(skippedOutcome(r.role, r.detail))
-  outcomes.expect(selection.candidates.length)
+  let candidates = selection.candidates
+  const { aws } = deps
+  if (aws) {
+    // Only the accounts aws.accounts resolves to are covered; the others' roles say why not.
+    const covered = await coveredAccounts(aws, [
+      ...new Set(candidates.map((c) => c.role.accountId)),
+    ])
+    for (const c of candidates) {
+      const d = covered.get(c.role.accountId)
+      if (!d?.included)
+        outcomes.add(
+          skippedOutcome(
+            c.role,
+            `account ${c.role.accountId} not covered: ${d?.reason ?? 'not resolved'}`,
+          ),
+        )
+    }
+    candidates = candidates.filter((c) => covered.get(c.role.accountId)?.included)
+  }
+  outcomes.expect(candidates.length)
 
-  const accounts = [...new Set(selection.candidates.map((c) => c.role.accountId))].sort()
-  const scps = await loadAccountScps(config, accounts)
-  const usage = await collectUsage(deps, selection.candidates, window)
-  const loaded = await loadRoles(deps.repo, selection.candidates)
+  const accounts = [...new Set(candidates.map((c) => c.role.accountId))].sort()
+  let scps = await loadAccountScps(config, accounts)
+  if (aws?.settings.scps === 'organizations') {
+    const org = await organizationScps(aws, accounts, scps, config.scps.length > 0)
+    scps = org.scps
+    for (const d of org.differences) deps.log.warn(`SCPs differ from the config's files: ${d}`)
+  }
+  const live: Map<string, AccountLive> = aws ? await readAccountsLive(aws, accounts) : new Map()
+  const files = checkoutFiles(config.repo.path)
+  const usage = await collectUsage(deps, candidates, window)
+  const loaded = await loadRoles(deps.repo, candidates)
 
   const ready: { candidate: Candidate; repoRole: RepoRole; usage: UsageResult }[] = []
   const notPlanned = new Map<string, string>()
-  for (const candidate of selection.candidates) {
+  for (const candidate of candidates) {
     const { role } = candidate
+    const accountLive = live.get(role.accountId)
     const accountScps = scps.get(role.accountId)
     const accountUsage = usage.get(role.accountId)
     const repoRole = loaded.get(role.arn)
     let failure: string | undefined
-    if (accountScps && !accountScps.ok)
+    if (accountLive && !accountLive.ok)
+      failure = `account ${role.accountId} could not be read: ${accountLive.reason}`
+    else if (accountScps && !accountScps.ok)
       failure = `SCPs of account ${role.accountId}: ${accountScps.reason}`
     else if (accountUsage && !accountUsage.ok) failure = accountUsage.reason
     else if (!repoRole || 'failure' in repoRole)
@@ -117,19 +165,63 @@ export async function runBatch(deps: BatchDeps): Promise<BatchReport> {
       notPlanned.set(role.arn, failure ?? 'failed')
       continue
     }
+    if (accountLive?.ok) {
+      const liveRole = accountLive.live.roles.find((r) => r.role.name === role.name)
+      // Role age and human-role tags from IAM when the repository has none (Terraform).
+      const exemption =
+        liveRole && roleExemption(role, { ...liveRole.tags, ...candidate.tags }, config.roles)
+      if (exemption && exemption.reason === 'human-role') {
+        outcomes.add(skippedOutcome(role, `${exemption.detail}, from its tags in IAM`))
+        notPlanned.set(role.arn, exemption.detail)
+        continue
+      }
+      if (!repoRole.definition.createDate && liveRole?.createDate)
+        repoRole.definition = { ...repoRole.definition, createDate: liveRole.createDate }
+      if (aws?.settings.drift.check) {
+        const drift = await roleDrift(repoRole, accountLive.live, files)
+        if (drift.length > 0) {
+          outcomes.add({
+            role,
+            status: 'drifted',
+            detail: `the repository differs from IAM: ${drift.map((d) => d.detail).join('; ')}`,
+            removed: 0,
+            kept: 0,
+            drift,
+          })
+          notPlanned.set(role.arn, 'drifted from live IAM')
+          continue
+        }
+      }
+    }
     ready.push({ candidate, repoRole, usage: accountUsage.usage })
+  }
+  const advisor = new Map<string, AccessAdvisorEvidence>()
+  if (aws?.settings.accessAdvisor.enabled) {
+    await Promise.all(
+      ready.map(async ({ candidate }) => {
+        const got = await accessAdvisorFor(aws, candidate.role.arn, candidate.role.accountId)
+        if ('failure' in got)
+          deps.log.warn('Access Advisor not used: its unobservable actions are kept', {
+            role: candidate.role.arn,
+            error: got.failure,
+          })
+        else advisor.set(candidate.role.arn, got)
+      }),
+    )
   }
 
   const outside = await outsideAttachers(deps.repo, selection.bystanders, notPlanned, loaded)
   const planned: PlannedRole[] = []
   for (const group of sharingGroups(ready)) {
     try {
-      const inputs = group.map((member) =>
-        planInputFor(member.repoRole.definition, member.usage, window, {
+      const inputs = group.map((member) => {
+        const input = planInputFor(member.repoRole.definition, member.usage, window, {
           ...deps.context,
           ...scpContext(scps.get(member.candidate.role.accountId)),
-        }),
-      )
+        })
+        const evidence = advisor.get(member.candidate.role.arn)
+        return evidence ? { ...input, accessAdvisor: evidence } : input
+      })
       const plans = planPolicyGroup(inputs, deps.context.catalog, { outsideAttachers: outside })
       plans.forEach((raw, i) => {
         const member = group[i]
@@ -182,7 +274,10 @@ export async function runBatch(deps: BatchDeps): Promise<BatchReport> {
     }
   }
 
-  const unreadable = runUnreadable(usage)
+  const unreadable = [
+    ...runUnreadable(usage),
+    ...[...live].flatMap(([id, l]) => (l.ok ? [] : [unreadableAccount(id, l.reason)])),
+  ]
   const batch: BatchReport = {
     window,
     startedAt,
@@ -318,7 +413,8 @@ function sharingGroups<T extends { candidate: Candidate; repoRole: RepoRole }>(
 }
 
 function scpContext(scps: AccountScps | undefined): Pick<PlanningContext, 'scps' | 'scpNames'> {
-  return scps?.ok ? { scps: scps.levels, scpNames: scps.names } : { scps: [] }
+  if (!scps?.ok) return { scps: [] }
+  return scps.names ? { scps: scps.levels, scpNames: scps.names } : { scps: scps.levels }
 }
 
 /** Every unreadable input of the run, once each, in a stable order. */
@@ -446,6 +542,7 @@ function totals(outcomes: readonly RoleOutcome[]): BatchReport['totals'] {
     unchanged: count('unchanged'),
     skipped: count('skipped'),
     failed: count('failed'),
+    drifted: count('drifted'),
     permissionsRemoved: outcomes.reduce((sum, o) => sum + o.removed, 0),
     withoutEvidence: outcomes.filter((o) => o.reason && EVIDENCE_FAILURES.has(o.reason)).length,
     contradictions: outcomes.reduce((sum, o) => sum + (o.contradictions ?? 0), 0),

@@ -120,7 +120,7 @@ export interface UsageResult {
  */
 export interface UnreadableInput {
   /** `file`, `folder`, a query (`query`) or one page of results or of an API listing (`page`). */
-  kind: 'file' | 'folder' | 'query' | 'page'
+  kind: 'file' | 'folder' | 'query' | 'page' | 'account'
   /** What the user can look at: a path, a query execution ID and page, an API and page token. */
   input: string
   /** Why it could not be read, in the user's terms (`truncated gzip`, `EACCES: permission denied`). */
