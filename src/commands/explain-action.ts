@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { type ActionCatalog, type ActionInfo, loadCatalog } from '../usage/catalog.js'
 import { createActionMapper, type EventRef } from '../usage/mapper.js'
 import { createObservability } from '../usage/observability.js'
+import { editDistance } from '../util/closest.js'
 import { compareCodeUnits } from '../util/compare.js'
 import { ScopedownError } from '../util/errors.js'
 import { stableStringify } from '../util/stable-json.js'
@@ -151,21 +152,4 @@ export function closestActions(catalog: ActionCatalog, name: string): string[] {
     .filter((s) => s.distance <= limit)
     .slice(0, 5)
     .map((s) => s.action)
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + cost,
-      )
-    }
-    previous = current
-  }
-  return previous[b.length] ?? 0
 }

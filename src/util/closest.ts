@@ -12,8 +12,8 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best
 }
 
-/** Levenshtein distance; the strings here are config keys, so the quadratic table is tiny. */
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance; the strings compared are short (keys, action names). */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     const current = [i]
