@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: ['test/global-setup.ts', 'test/aws/moto-global-setup.ts'],
     clearMocks: true,
     restoreMocks: true,
     testTimeout: 60_000,

@@ -68,6 +68,17 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'print the JSON Schema of scopedown.config.json (for editors)',
     load: () => import('./commands/validate-config.js'),
   },
+  {
+    name: 'accounts',
+    summary:
+      'list the accounts a run covers and why each is in or out; check the audit role in each',
+    load: () => import('./commands/accounts.js'),
+  },
+  {
+    name: 'drift',
+    summary: 'compare the repository with live IAM: exit 0 agree, 3 differ, 1 failure, 2 bad usage',
+    load: () => import('./commands/drift.js'),
+  },
 ]
 
 /** The exit codes, as `--help` and the README state them. */
@@ -79,7 +90,8 @@ export const EXIT_CODES = {
 
 const EXIT_HELP = `
 Exit codes: 0 success (including "nothing to tighten"); 1 a role, file, query or account failed
-(the rest was still done); 2 bad usage or config (the message says what to type instead).`
+(the rest was still done); 2 bad usage or config (the message says what to type instead);
+3 (drift only) the repository and live IAM differ.`
 
 /** The version in package.json, one folder above this module in src/ and in dist/ alike. */
 export function packageVersion(): string {

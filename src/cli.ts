@@ -1,5 +1,6 @@
 import { runCli } from './cli-program.js'
 import type { CliIo } from './commands/io.js'
+import { endQuietlyOnClosedPipe } from './util/pipe.js'
 
 const io: CliIo = {
   stdout: process.stdout,
@@ -13,5 +14,7 @@ const io: CliIo = {
   env: process.env,
   now: () => new Date(),
 }
+
+endQuietlyOnClosedPipe(process.stdout, (code) => process.exit(code))
 
 process.exitCode = await runCli(process.argv.slice(2), io)

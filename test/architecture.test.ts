@@ -15,6 +15,7 @@ const ORDER = [
   'repo',
   'publish',
   'report',
+  'aws',
   'run',
   'commands',
 ]
@@ -37,7 +38,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe('architecture', () => {
-  it('imports only flow downstream: config -> source -> usage -> policy -> plan -> repo -> publish -> report -> run -> commands', () => {
+  it('imports only flow downstream: config -> source -> usage -> policy -> plan -> repo -> publish -> report -> aws -> run -> commands', () => {
     const backwards: string[] = []
     const files = sourceFiles(SRC)
     for (const file of files) {

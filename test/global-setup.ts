@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { ensureDemoLogs } from '../fixtures/demo-org/cache.js'
+import { ensureDemoLogs, organizationFingerprint } from '../fixtures/demo-org/cache.js'
 import { DEMO_END } from '../fixtures/demo-org/org.js'
 
 /**
@@ -10,7 +10,9 @@ import { DEMO_END } from '../fixtures/demo-org/org.js'
  */
 export default async function setup(project: TestProject): Promise<void> {
   const logs = await ensureDemoLogs({
-    outDir: join(tmpdir(), 'scopedown-test-demo-logs'),
+    // One folder per organization definition: checkouts with different demo estates (branches,
+    // worktrees) on one machine never regenerate each other's logs.
+    outDir: join(tmpdir(), `scopedown-test-demo-logs-${organizationFingerprint().slice(0, 12)}`),
     end: new Date(DEMO_END),
   })
   project.provide('demoLogs', logs.dir)

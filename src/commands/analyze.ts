@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { ConfigSchema } from '../config/schema.js'
+import { EVIDENCE_SHORTFALLS, type Shortfall } from '../plan/evidence.js'
 import { roleExemption } from '../plan/role-selection.js'
 import type { PlanRules } from '../plan/types.js'
 import { renderRoleJson, renderRoleMarkdown } from '../report/role-report.js'
@@ -30,12 +31,13 @@ interface AnalyzeFlags {
   narrowResources?: boolean
   includeHumanRoles?: boolean
   includeServiceLinkedRoles?: boolean
+  force?: boolean
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** `scopedown analyze`: an ad-hoc investigation of one role, from local logs and policy files. */
-export function register(program: Command, io: CliIo, _exit: ExitCodeSink): void {
+export function register(program: Command, io: CliIo, exit: ExitCodeSink): void {
   program
     .command('analyze')
     .description(
@@ -64,6 +66,10 @@ export function register(program: Command, io: CliIo, _exit: ExitCodeSink): void
     .option('--narrow-resources', 'also narrow Resource to the ARNs observed')
     .option('--include-human-roles', 'analyse a human role anyway')
     .option('--include-service-linked-roles', 'analyse a service-linked role anyway')
+    .option(
+      '--force',
+      'plan even when the evidence falls short (no events of the account, thin coverage, unreadable input)',
+    )
     .action(async (flags: AnalyzeFlags) => {
       if (flags.format !== 'md' && flags.format !== 'json') {
         throw new ScopedownError('USAGE', `--format ${flags.format} is not supported`, {
@@ -98,6 +104,7 @@ export function register(program: Command, io: CliIo, _exit: ExitCodeSink): void
         minRoleAgeDays: ruleDefaults.minRoleAgeDays,
         minCoverageDays: Math.ceil(utcDaysInWindow(window).length * 0.9),
         narrowResources: flags.narrowResources === true,
+        maxUnreadableInputs: ruleDefaults.maxUnreadableInputs,
         mode: 'adhoc',
       }
       const context = await createPlanningContext({
@@ -112,6 +119,18 @@ export function register(program: Command, io: CliIo, _exit: ExitCodeSink): void
       try {
         const usage = await source.usage({ window, principalArns: [definition.role.arn] })
         const plan = planRole(definition, usage, window, context)
+        const shortfalls = plan.shortfalls.filter((s) =>
+          EVIDENCE_SHORTFALLS.has(s.reason as Shortfall['reason']),
+        )
+        if (usage.inputs.unreadable.length > 0) exit.set(1)
+        if (shortfalls.length > 0 && flags.force !== true) {
+          io.stderr.write(
+            `error: no plan for ${plan.role.arn} (account ${plan.role.accountId}, window [${window.start}, ${window.end})): ${shortfalls.map((s) => s.detail).join('; ')}\n` +
+              'hint: fix the logs or the window; pass --force to see the plan anyway (its report then starts with this shortfall)\n',
+          )
+          exit.set(1)
+          return
+        }
         const generatedAt = io.now().toISOString()
         if (flags.out) {
           const dir = join(flags.out, plan.role.accountId, plan.role.name)

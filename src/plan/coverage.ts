@@ -18,8 +18,17 @@ export function accountCoverage(
   accountId: string,
   window: Window,
   activeRegions: readonly string[] = [],
+  unreadableDays: ReadonlySet<string> = new Set(),
 ): { days: number; firstEvent: IsoDate | null; lastEvent: IsoDate | null } {
-  const inAccount = coverage.filter((c) => c.accountId === accountId)
+  // A day with unreadable input is not covered in any region of the account: the role's calls
+  // of that day, wherever they were made, may sit in what could not be read.
+  const inAccount = coverage
+    .filter((c) => c.accountId === accountId)
+    .map((c) =>
+      unreadableDays.size === 0
+        ? c
+        : { ...c, missingDays: [...new Set([...c.missingDays, ...unreadableDays])] },
+    )
   const active = inAccount.filter((c) => activeRegions.includes(c.region))
   if (active.length > 0) {
     const total = windowDays(window)

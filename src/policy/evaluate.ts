@@ -20,6 +20,15 @@ export interface PolicySet {
   boundary?: PolicyDocument
   /** SCPs, one list per OU level from the root down to the account; every level must allow. */
   scps?: readonly (readonly PolicyDocument[])[]
+  /** Names to show for the documents (file, policy name or ARN), parallel to the lists above. */
+  names?: PolicyNames
+}
+
+/** What a reason shows for each document of a PolicySet; any of them may be left out. */
+export interface PolicyNames {
+  identity?: readonly string[]
+  boundary?: string
+  scps?: readonly (readonly string[])[]
 }
 
 export type Decision = 'allow' | 'explicit-deny' | 'implicit-deny'

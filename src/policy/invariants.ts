@@ -2,6 +2,7 @@ import type { IamAction } from '../model.js'
 import type { ActionCatalog } from '../usage/catalog.js'
 import { InvariantError } from '../util/errors.js'
 import { stableStringify } from '../util/stable-json.js'
+import { actionIndex, partitionActions } from './action-classes.js'
 import {
   isConditional,
   listOf,
@@ -13,16 +14,20 @@ import {
   type AccessRequest,
   type Decision,
   type Evaluation,
+  evaluate,
   evaluateEach,
   type PolicySet,
 } from './evaluate.js'
+import { compareText, hasWildcard } from './match.js'
 import {
-  compareText,
-  hasWildcard,
-  statementActionMatch,
-  statementActions,
-  statementResourceMatch,
-} from './match.js'
+  allowedSet,
+  allStatements,
+  type ClassLayers,
+  classLayers,
+  sitesOf,
+  statementSets,
+} from './regions.js'
+import { and, findMember, not, or, type ResourceSet, STATE_BUDGET } from './resource-set.js'
 
 /** What `assertTightening` compares. Boundary and SCPs are the same before and after. */
 export interface TighteningInput {
@@ -30,7 +35,7 @@ export interface TighteningInput {
   after: readonly PolicyDocument[]
   boundary?: PolicyDocument
   scps?: readonly (readonly PolicyDocument[])[]
-  /** Used actions with the ARNs they were observed on; empty = unknown, so every sample counts. */
+  /** Used actions with the ARNs they were observed on; empty = unknown, so every resource counts. */
   used: readonly { action: IamAction; resources: readonly string[] }[]
 }
 
@@ -41,80 +46,199 @@ export interface TighteningViolation {
   before: { decision: Decision; permissive: Decision }
   after: { decision: Decision; permissive: Decision }
   why: string
+  /** How many other actions the same statements cover, and so fail the same way. */
+  alike?: number
 }
 
 /**
- * Checks that `after` is a tightening of `before` on sampled requests, and lists every request
- * where it is not:
- * (a) wider: `after` allows (in either reading of conditions) what `before` does not, or grants
- *     through a condition `before` never granted under. Checked for every catalog action an
- *     `after` Allow covers (and exact names the catalog does not know). An action whose every
- *     `after` grant has a twin in `before` (same Effect, Resource and Condition), and every
- *     `before` Deny a twin in `after`, is proved for all resources at once; the others are checked
- *     on sample resources: `*`, every Resource written in any of the policies, and every observed
- *     ARN, each read as a literal request.
- * (b) breaks usage: a used action, on its observed ARNs, that `before` allows and `after` does not
- *     (in either reading). A used action `before` already refuses is not `after`'s doing.
- * Sampling can miss a widening between samples; it never reports one that is not there.
+ * Decides whether `after` is a tightening of `before`, exactly, and lists a witness request for
+ * every way it is not:
+ * (a) wider: some request `after` allows (in either reading of conditions) that `before` does
+ *     not, or `after` grants through a condition that granted nothing there before. Decided
+ *     over every resource string at once, for every class of actions that the same statements
+ *     cover (catalog actions, plus exact names the catalog does not know), with NotAction,
+ *     NotResource and overlapping wildcards taken as IAM reads them.
+ * (b) breaks usage: a used action that `before` allows and `after` does not (in either
+ *     reading), at each ARN it was observed on; with no observed ARN, at any resource. A used
+ *     action `before` already refuses is not `after`'s doing.
+ * A question too big to decide (see `STATE_BUDGET`) is reported as a violation: the proof fails
+ * closed. An empty list therefore means "proved", not "sampled".
  */
 export function checkTightening(
   input: TighteningInput,
   catalog: ActionCatalog,
+  options: { stateBudget?: number } = {},
 ): TighteningViolation[] {
+  const budget = options.stateBudget ?? STATE_BUDGET
   const beforeSet: PolicySet = { identity: input.before, ...context(input) }
   const afterSet: PolicySet = { identity: input.after, ...context(input) }
+  const beforeSites = sitesOf(beforeSet)
+  const afterSites = sitesOf(afterSet)
+  const partition = partitionActions(
+    [...allStatements(beforeSites), ...afterSites.identity.map((s) => s.statement)],
+    actionIndex(catalog),
+    unknownActions(input, catalog),
+  )
   const samples = sampleResources(input)
   const violations: TighteningViolation[] = []
+  const layersOf = (c: number) => ({
+    before: classLayers(beforeSites, (s) => partition.covers(c, s)),
+    after: classLayers(afterSites, (s) => partition.covers(c, s)),
+  })
+  const report = (
+    kind: Kind,
+    c: number,
+    found: Found,
+    action = partition.members(c)[0] as string,
+  ) => {
+    const alike = kind === 'wider' ? partition.members(c).length - 1 : 0
+    const resource = found.empty === 'undecided' ? '*' : found.witness
+    const request = { action, resource }
+    const before = evaluate(request, beforeSet)
+    const after = evaluate(request, afterSet)
+    violations.push({
+      kind,
+      request,
+      before: { decision: before.decision, permissive: before.permissive },
+      after: { decision: after.decision, permissive: after.permissive },
+      why:
+        found.empty === 'undecided'
+          ? `could not be decided exactly (more than ${found.states} automaton states): not proved`
+          : found.why,
+      ...(alike > 0 ? { alike } : {}),
+    })
+  }
+
+  // (a) after ⊆ before, per class of actions some Allow of `after` covers.
+  const afterAllows = afterSites.identity.filter((s) => s.statement.Effect === 'Allow')
+  const classes = new Set(afterAllows.flatMap((s) => partition.classesCovering(s.statement)))
+  for (const c of [...classes].sort((x, y) => x - y)) {
+    const { before, after } = layersOf(c)
+    const found = wider(before, after, samples, budget)
+    if (found) report('wider', c, found)
+  }
+
+  // (b) used ⊆ after, wherever before allowed it.
   const seen = new Set<string>()
-  const compare = (action: string, resources: readonly string[], kind: Kind) => {
-    const todo = resources.filter((resource) => {
-      const key = `${kind} ${action.toLowerCase()} ${resource}`
+  const lostClasses = new Map<number, Found | undefined>()
+  for (const use of input.used) {
+    if (use.resources.length === 0) {
+      const c = partition.classOf(use.action)
+      if (c === undefined) continue
+      if (!lostClasses.has(c)) {
+        const { before, after } = layersOf(c)
+        lostClasses.set(c, lost(before, after, samples, budget))
+      }
+      const found = lostClasses.get(c)
+      const key = `${use.action.toLowerCase()} `
+      if (found && !seen.has(key)) {
+        seen.add(key)
+        report('breaks-usage', c, found, use.action)
+      }
+      continue
+    }
+    const todo = use.resources.filter((resource) => {
+      const key = `${use.action.toLowerCase()} ${resource}`
       if (seen.has(key)) return false
       seen.add(key)
       return true
     })
-    const afterEach = evaluateEach(action, todo, afterSet)
-    // Only where `after` may allow can it be wider than `before`.
-    const pairs = todo
-      .map((resource, i) => ({ resource, after: afterEach[i] as Evaluation }))
-      .filter((pair) => kind === 'breaks-usage' || pair.after.permissive === 'allow')
-    const beforeEach = evaluateEach(
-      action,
-      pairs.map((pair) => pair.resource),
-      beforeSet,
-    )
-    pairs.forEach(({ resource, after }, i) => {
-      const before = beforeEach[i] as Evaluation
-      const found = judge({ action, resource }, before, after, input, kind)
+    const beforeEach = evaluateEach(use.action, todo, beforeSet)
+    const afterEach = evaluateEach(use.action, todo, afterSet)
+    todo.forEach((resource, i) => {
+      const found = judgeUse(
+        { action: use.action, resource },
+        beforeEach[i] as Evaluation,
+        afterEach[i] as Evaluation,
+      )
       if (found) violations.push(found)
     })
-  }
-
-  // (a) after ⊆ before. For one action a statement acts through its Resource and Condition
-  // only, so when every grant of `after` has a twin (same Effect, Resource, Condition) in
-  // `before`, and every Deny of `before` one in `after`, `after` cannot be wider for that action
-  // on any resource. Only the other actions are sampled.
-  const extra = unknownActions(input, catalog)
-  const afterAllows = shapesByAction(input.after, 'Allow', catalog, extra)
-  const afterDenies = shapesByAction(input.after, 'Deny', catalog, extra)
-  const beforeAllows = shapesByAction(input.before, 'Allow', catalog, extra)
-  const beforeDenies = shapesByAction(input.before, 'Deny', catalog, extra)
-  for (const [key, { action, shapes }] of afterAllows) {
-    const kept = beforeAllows.get(key)?.shapes
-    const denying = afterDenies.get(key)?.shapes
-    const twins =
-      [...shapes].every((shape) => kept?.has(shape)) &&
-      [...(beforeDenies.get(key)?.shapes ?? [])].every((shape) => denying?.has(shape))
-    if (!twins) compare(action, samples, 'wider')
-  }
-  // (b) used ⊆ after, wherever before allowed it.
-  for (const use of input.used) {
-    compare(use.action, use.resources.length > 0 ? use.resources : samples, 'breaks-usage')
   }
   return violations.sort(
     (a, b) =>
       compareText(a.request.action, b.request.action) ||
       compareText(a.request.resource, b.request.resource),
+  )
+}
+
+/** A member of a violating set with the rule it breaks, or a question too big to decide. */
+type Found = { empty: false; witness: string; why: string } | { empty: 'undecided'; states: number }
+
+function first(
+  set: ResourceSet,
+  samples: readonly string[],
+  why: string,
+  budget: number,
+): Found | undefined {
+  const found = findMember(set, samples, budget)
+  if (found.empty === true) return undefined
+  return found.empty === false ? { empty: false, witness: found.witness, why } : found
+}
+
+/** Where `after` allows what `before` did not, by the rules of `judge`, in their order. */
+function wider(
+  before: ClassLayers,
+  after: ClassLayers,
+  samples: readonly string[],
+  budget: number,
+): Found | undefined {
+  const afterMay = allowedSet(after, 'permissive')
+  const beforeMay = allowedSet(before, 'permissive')
+  const beforeSurely = allowedSet(before, 'cautious')
+  const found =
+    first(and(afterMay, not(beforeMay)), samples, 'allowed after, never allowed before', budget) ??
+    first(
+      and(allowedSet(after, 'cautious'), not(beforeSurely)),
+      samples,
+      'allowed unconditionally after, only under conditions before',
+      budget,
+    )
+  if (found) return found
+  // Both allow only under conditions: each condition `after` grants under must be one `before`
+  // granted under for the same request, or `after` may allow in other contexts.
+  const conditionKey = (s: Statement) => stableStringify(s.Condition ?? null)
+  for (const grant of after.identity.statements) {
+    if (grant.statement.Effect !== 'Allow' || !isConditional(grant.statement)) continue
+    const key = conditionKey(grant.statement)
+    const twins = before.identity.statements.filter(
+      (s) => s.statement.Effect === 'Allow' && conditionKey(s.statement) === key,
+    )
+    const fresh = first(
+      and(
+        afterMay,
+        not(beforeSurely),
+        statementSets(grant).maybe,
+        not(or(...twins.map((s) => statementSets(s).maybe))),
+      ),
+      samples,
+      'granted under a condition that granted nothing here before',
+      budget,
+    )
+    if (fresh) return fresh
+  }
+  return undefined
+}
+
+/** Where a used action with no observed ARN was allowed before and no longer is. */
+function lost(
+  before: ClassLayers,
+  after: ClassLayers,
+  samples: readonly string[],
+  budget: number,
+): Found | undefined {
+  return (
+    first(
+      and(allowedSet(before, 'permissive'), not(allowedSet(after, 'permissive'))),
+      samples,
+      'used, allowed before, no longer allowed',
+      budget,
+    ) ??
+    first(
+      and(allowedSet(before, 'cautious'), not(allowedSet(after, 'cautious'))),
+      samples,
+      'used, allowed unconditionally before, now only under conditions',
+      budget,
+    )
   )
 }
 
@@ -128,7 +252,8 @@ export function assertTightening(input: TighteningInput, catalog: ActionCatalog)
   const shown = violations.slice(0, 20).map((v) => {
     const b = `${v.before.decision}/${v.before.permissive}`
     const a = `${v.after.decision}/${v.after.permissive}`
-    return `  ${v.kind}: ${v.request.action} on ${v.request.resource} (before ${b}, after ${a}): ${v.why}`
+    const alike = v.alike ? ` (and ${v.alike} actions alike)` : ''
+    return `  ${v.kind}: ${v.request.action} on ${v.request.resource}${alike} (before ${b}, after ${a}): ${v.why}`
   })
   const more = violations.length > 20 ? `\n  ... and ${violations.length - 20} more` : ''
   throw new InvariantError(
@@ -143,88 +268,28 @@ function context(input: TighteningInput): Omit<PolicySet, 'identity'> {
   }
 }
 
-/**
- * For the statements of one Effect: per action they cover (lower-cased key), the shapes of the
- * statements covering it. A shape is the statement without Action/NotAction and Sid, which is
- * all that decides, for a given action, where the statement applies.
- */
-function shapesByAction(
-  docs: readonly PolicyDocument[],
-  effect: 'Allow' | 'Deny',
-  catalog: ActionCatalog,
-  extra: readonly string[],
-): Map<string, { action: string; shapes: Set<string> }> {
-  const index = new Map<string, { action: string; shapes: Set<string> }>()
-  const add = (action: string, shape: string) => {
-    const key = action.toLowerCase()
-    const entry = index.get(key)
-    if (entry) entry.shapes.add(shape)
-    else index.set(key, { action, shapes: new Set([shape]) })
-  }
-  for (const statement of docs.flatMap((doc) => statementsOf(doc))) {
-    if (statement.Effect !== effect) continue
-    const { Action: _a, NotAction: _n, Sid: _s, ...rest } = statement
-    const shape = stableStringify(rest)
-    for (const action of statementActions(statement, catalog).actions) add(action, shape)
-    for (const action of extra) if (statementActionMatch(statement, action)) add(action, shape)
-  }
-  return index
-}
-
 type Kind = TighteningViolation['kind']
 
-function judge(
+/** Rule (b) on one concrete request. */
+function judgeUse(
   request: AccessRequest,
   before: Evaluation,
   after: Evaluation,
-  input: TighteningInput,
-  kind: Kind,
 ): TighteningViolation | undefined {
   const report = (why: string): TighteningViolation => ({
-    kind,
+    kind: 'breaks-usage',
     request,
     before: { decision: before.decision, permissive: before.permissive },
     after: { decision: after.decision, permissive: after.permissive },
     why,
   })
-  if (kind === 'breaks-usage') {
-    if (before.permissive === 'allow' && after.permissive !== 'allow') {
-      return report('used, allowed before, no longer allowed')
-    }
-    if (before.decision === 'allow' && after.decision !== 'allow') {
-      return report('used, allowed unconditionally before, now only under conditions')
-    }
-    return undefined
+  if (before.permissive === 'allow' && after.permissive !== 'allow') {
+    return report('used, allowed before, no longer allowed')
   }
-  if (after.permissive === 'allow' && before.permissive !== 'allow') {
-    return report('allowed after, never allowed before')
-  }
-  if (after.decision === 'allow' && before.decision !== 'allow') {
-    return report('allowed unconditionally after, only under conditions before')
-  }
-  if (after.permissive === 'allow' && before.decision !== 'allow') {
-    // Both allow only under conditions: each condition `after` grants under must be one
-    // `before` granted under for the same request, or `after` may allow in other contexts.
-    const beforeConditions = new Set(
-      applyingAllows(input.before, request).map((s) => stableStringify(s.Condition ?? null)),
-    )
-    const fresh = applyingAllows(input.after, request).find(
-      (s) => isConditional(s) && !beforeConditions.has(stableStringify(s.Condition ?? null)),
-    )
-    if (fresh) return report('granted under a condition that granted nothing here before')
+  if (before.decision === 'allow' && after.decision !== 'allow') {
+    return report('used, allowed unconditionally before, now only under conditions')
   }
   return undefined
-}
-
-function applyingAllows(docs: readonly PolicyDocument[], request: AccessRequest): Statement[] {
-  return docs
-    .flatMap((doc) => statementsOf(doc))
-    .filter(
-      (s) =>
-        s.Effect === 'Allow' &&
-        statementActionMatch(s, request.action) &&
-        statementResourceMatch(s, request.resource) !== 'no',
-    )
 }
 
 /** `*`, every Resource/NotResource written in any policy involved, and every observed ARN. */

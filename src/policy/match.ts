@@ -1,6 +1,7 @@
 import type { IamAction } from '../model.js'
 import { type ActionCatalog, patternToRegExp } from '../usage/catalog.js'
 import { listOf, type Statement } from './document.js'
+import { globTokens } from './resource-glob.js'
 
 /**
  * A three-valued match. `maybe` means the answer depends on something the logs cannot tell,
@@ -86,40 +87,16 @@ interface CompiledResource {
   loose: RegExp
 }
 
-// Policy-variable escapes that stand for a literal character (IAM docs, "Special characters").
-const LITERAL_VARIABLES: Record<string, string> = { '${*}': '*', '${?}': '?', '${$}': '$' }
-
 const resourceCache = new Map<string, CompiledResource>()
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 }
 
-type Token = { kind: 'char'; text: string } | { kind: '*' | '?' | 'var' }
-
-function tokenize(pattern: string, variables = true): Token[] {
-  const tokens: Token[] = []
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i] as string
-    if (variables && ch === '$' && pattern[i + 1] === '{') {
-      const end = pattern.indexOf('}', i + 2)
-      if (end !== -1) {
-        const variable = pattern.slice(i, end + 1)
-        const literal = LITERAL_VARIABLES[variable]
-        tokens.push(literal ? { kind: 'char', text: literal } : { kind: 'var' })
-        i = end
-        continue
-      }
-    }
-    if (ch === '*' || ch === '?') tokens.push({ kind: ch })
-    else tokens.push({ kind: 'char', text: ch })
-  }
-  return tokens
-}
-
 /**
- * ARN globbing as the IAM docs describe it: `*` and `?` work within a colon-separated segment;
- * a `*` that ends one of the first five segments may run past colons, and in the resource part
+ * ARN globbing as the IAM docs describe it (see `globTokens`, shared with the automata that
+ * decide questions over every resource): `*` and `?` work within a colon-separated segment; a
+ * `*` that ends one of the first five segments may run past colons, and in the resource part
  * (after the fifth colon) wildcards match anything. Matching is case-sensitive.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
  */
@@ -127,36 +104,19 @@ function compileResource(pattern: string, variables: boolean): CompiledResource 
   const key = `${variables ? 'v' : 'l'}${pattern}`
   const cached = resourceCache.get(key)
   if (cached) return cached
-  const tokens = tokenize(pattern, variables)
-  let sure = ''
-  let loose = ''
-  let hasVariable = false
-  let colons = 0
-  tokens.forEach((token, i) => {
-    const inPrefix = colons < 5
-    const next = tokens[i + 1]
-    const endsSegment = next === undefined || (next.kind === 'char' && next.text === ':')
-    if (token.kind === 'char') {
-      if (token.text === ':') colons++
-      sure += escapeRegExp(token.text)
-      loose += escapeRegExp(token.text)
-    } else if (token.kind === '*') {
-      const star = inPrefix && !endsSegment ? '[^:]*' : '.*'
-      sure += star
-      loose += star
-    } else if (token.kind === '?') {
-      const one = inPrefix ? '[^:]' : '.'
-      sure += one
-      loose += one
-    } else {
-      hasVariable = true
-      loose += '.*'
-    }
-  })
+  const { tokens, hasVariable } = globTokens(pattern, variables)
+  const source = tokens
+    .map((token) => {
+      if (token.kind === 'char') return escapeRegExp(String.fromCharCode(token.code))
+      const one = token.crossesColon ? '.' : '[^:]'
+      return token.kind === 'star' ? `${one}*` : one
+    })
+    .join('')
+  const loose = new RegExp(`^${source}$`, 's')
   const compiled: CompiledResource = {
     all: pattern === '*',
-    sure: hasVariable ? undefined : new RegExp(`^${sure}$`, 's'),
-    loose: new RegExp(`^${loose}$`, 's'),
+    sure: hasVariable ? undefined : loose,
+    loose,
   }
   resourceCache.set(key, compiled)
   return compiled
@@ -176,7 +136,7 @@ export function resourceMatch(pattern: string, resource: string, variables = tru
 
 /** Whether a Resource pattern holds a policy variable such as `${aws:username}`. */
 export function hasPolicyVariable(pattern: string): boolean {
-  return tokenize(pattern).some((token) => token.kind === 'var')
+  return globTokens(pattern, true).hasVariable
 }
 
 /** Whether the statement's Resource/NotResource element covers a resource. */
@@ -206,11 +166,37 @@ export interface ExpandedActions {
   unknown: readonly string[]
 }
 
+// Expansions per catalog and pattern list: roles share policies, so the same lists recur.
+const expansions = new WeakMap<ActionCatalog, Map<string, ExpandedActions>>()
+
+function remembered(
+  catalog: ActionCatalog,
+  key: string,
+  compute: () => ExpandedActions,
+): ExpandedActions {
+  let cache = expansions.get(catalog)
+  if (!cache) {
+    cache = new Map()
+    expansions.set(catalog, cache)
+  }
+  let hit = cache.get(key)
+  if (!hit) {
+    if (cache.size > 20_000) cache.clear()
+    hit = compute()
+    cache.set(key, hit)
+  }
+  return hit
+}
+
 /** Expands action patterns (`s3:Get*`, `*`, exact names) against the catalog. */
 export function expandActions(
   patterns: readonly string[],
   catalog: ActionCatalog,
 ): ExpandedActions {
+  return remembered(catalog, patterns.join('\n'), () => expandUncached(patterns, catalog))
+}
+
+function expandUncached(patterns: readonly string[], catalog: ActionCatalog): ExpandedActions {
   const actions = new Set<IamAction>()
   const unknown: string[] = []
   for (const pattern of patterns) {
@@ -227,12 +213,15 @@ export function expandActions(
  */
 export function statementActions(statement: Statement, catalog: ActionCatalog): ExpandedActions {
   if (statement.NotAction === undefined) return expandActions(listOf(statement.Action), catalog)
-  const excluded = compileActionPatterns(listOf(statement.NotAction))
-  const actions = catalog
-    .expand('*')
-    .map((info) => info.action)
-    .filter((action) => !excluded(action))
-  return { actions: actions.sort(compareText), unknown: [] }
+  const notAction = listOf(statement.NotAction)
+  return remembered(catalog, `!${notAction.join('\n')}`, () => {
+    const excluded = compileActionPatterns(notAction)
+    const actions = catalog
+      .expand('*')
+      .map((info) => info.action)
+      .filter((action) => !excluded(action))
+    return { actions: actions.sort(compareText), unknown: [] }
+  })
 }
 
 /** Sorts strings case-insensitively, then by code unit, so output order never depends on locale. */

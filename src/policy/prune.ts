@@ -1,5 +1,13 @@
 import type { IamAction } from '../model.js'
 import type { ActionCatalog } from '../usage/catalog.js'
+import {
+  type ActionIndex,
+  actionIndex,
+  coverageOf,
+  forEachCovered,
+  maskOf,
+  namesOf,
+} from './action-classes.js'
 import { type CompressLevel, compressActions } from './compress.js'
 import {
   isProtected,
@@ -11,13 +19,7 @@ import {
   statementsOf,
   withStatements,
 } from './document.js'
-import {
-  compareText,
-  expandActions,
-  hasWildcard,
-  statementActions,
-  statementResourceMatch,
-} from './match.js'
+import { compareText, expandActions, hasWildcard, statementResourceMatch } from './match.js'
 
 /** Options for {@link prune}. Everything is off or conservative by default. */
 export interface PruneOptions {
@@ -73,6 +75,9 @@ export interface PruneResult {
 
 interface Context {
   keep: ReadonlySet<string>
+  index: ActionIndex
+  /** `keep` as a mask over catalog ids. */
+  keepIds: Uint8Array
   catalog: ActionCatalog
   options: PruneOptions
   narrow: ReadonlyMap<string, readonly string[]> | undefined
@@ -100,8 +105,12 @@ export function prune(
   catalog: ActionCatalog,
   options: PruneOptions = {},
 ): PruneResult {
+  const kept = [...keep]
+  const index = actionIndex(catalog)
   const ctx: Context = {
-    keep: new Set([...keep].map((a) => a.toLowerCase())),
+    keep: new Set(kept.map((a) => a.toLowerCase())),
+    index,
+    keepIds: maskOf(index, kept),
     catalog,
     options,
     narrow: options.narrow
@@ -113,29 +122,33 @@ export function prune(
   const out: Statement[] = []
   const reports: StatementReport[] = []
   const usedSids = new Set(statementsOf(doc).flatMap((s) => (s.Sid ? [s.Sid] : [])))
-  statementsOf(doc).forEach((statement, index) => {
-    const { outcome, statements } = pruneStatement(statement, index, ctx, usedSids)
+  const removedPerStatement: number[][] = []
+  statementsOf(doc).forEach((statement, position) => {
+    const { outcome, statements } = pruneStatement(statement, position, ctx, usedSids)
     const into = statements.map((_, i) => out.length + i)
     out.push(...statements)
     const removed =
       outcome === 'deny' || outcome === 'protected' || outcome === 'unchanged'
         ? []
-        : difference(grantedBy([statement], catalog), grantedBy(statements, catalog))
+        : removedIds([statement], statements, index)
+    removedPerStatement.push(removed)
     reports.push({
-      index,
+      index: position,
       ...(statement.Sid === undefined ? {} : { sid: statement.Sid }),
       outcome,
-      removed,
+      removed: namesOf(index, removed),
       into,
     })
   })
+  const allRemoved = new Set<number>()
+  for (const ids of removedPerStatement) for (const id of ids) allRemoved.add(id)
   const unchanged = reports.every(
     (r) => r.into.length === 1 && out[r.into[0] as number] === statementsOf(doc)[r.index],
   )
   return {
     document: out.length === 0 ? null : unchanged ? doc : withStatements(doc, out),
     statements: reports,
-    removed: [...new Set(reports.flatMap((r) => r.removed))].sort(compareText),
+    removed: namesOf(index, allRemoved),
     unknown: ctx.unknown,
     notes: ctx.notes,
   }
@@ -186,10 +199,14 @@ function pruneStatement(
 function keptEntries(statement: Statement, index: number, ctx: Context): string[] | 'unchanged' {
   const level = ctx.options.compress ?? 'words'
   if (statement.NotAction !== undefined) {
-    const granted = statementActions(statement, ctx.catalog).actions
-    const kept = granted.filter((a) => ctx.keep.has(a.toLowerCase()))
-    if (kept.length === granted.length) return 'unchanged'
-    return compressActions(kept, ctx.catalog, { level })
+    let granted = 0
+    const kept: number[] = []
+    forEachCovered(coverageOf(statement, ctx.index), ctx.index, (id) => {
+      granted++
+      if (ctx.keepIds[id] === 1) kept.push(id)
+    })
+    if (kept.length === granted) return 'unchanged'
+    return compressActions(namesOf(ctx.index, kept), ctx.catalog, { level })
   }
   const patterns = listOf(statement.Action)
   const verbatim: string[] = []
@@ -307,16 +324,28 @@ function narrowedResources(
   return sorted
 }
 
-/** Catalog actions granted by the Allow statements among `statements`. */
-function grantedBy(statements: readonly Statement[], catalog: ActionCatalog): Set<IamAction> {
-  const out = new Set<IamAction>()
-  for (const statement of statements) {
+/** Ids of the catalog actions the Allow statements of `before` grant and those of `after` do not. */
+function removedIds(
+  before: readonly Statement[],
+  after: readonly Statement[],
+  index: ActionIndex,
+): number[] {
+  const still = new Uint8Array(index.size)
+  for (const statement of after) {
     if (statement.Effect !== 'Allow') continue
-    for (const action of statementActions(statement, catalog).actions) out.add(action)
+    forEachCovered(coverageOf(statement, index), index, (id) => {
+      still[id] = 1
+    })
+  }
+  const out: number[] = []
+  for (const statement of before) {
+    if (statement.Effect !== 'Allow') continue
+    forEachCovered(coverageOf(statement, index), index, (id) => {
+      if (still[id] === 0) {
+        still[id] = 1
+        out.push(id)
+      }
+    })
   }
   return out
-}
-
-function difference(before: ReadonlySet<IamAction>, after: ReadonlySet<IamAction>): IamAction[] {
-  return [...before].filter((a) => !after.has(a)).sort(compareText)
 }

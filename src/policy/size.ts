@@ -77,7 +77,9 @@ export function fitToQuota(
 
   const pieceLimit = POLICY_SIZE_QUOTAS.managed
   const documents = current.map((doc) =>
-    policySize(doc) > pieceLimit || kind === 'inline' ? split(doc, pieceLimit, notes) : [doc],
+    policySize(doc) > pieceLimit || kind === 'inline'
+      ? split(doc, pieceLimit, notes, options.protectedSidPrefix)
+      : [doc],
   )
   const pieces = documents.reduce((n, list) => n + list.length, 0)
   const fits =
@@ -122,11 +124,16 @@ function recompress(
 }
 
 /** Splits one document into pieces of at most `limit` characters, in statement order. */
-function split(doc: PolicyDocument, limit: number, notes: string[]): PolicyDocument[] {
+function split(
+  doc: PolicyDocument,
+  limit: number,
+  notes: string[],
+  protectedSidPrefix: string | undefined,
+): PolicyDocument[] {
   const overhead = policySize(withStatements(doc, []))
   const room = limit - overhead
   const units = statementsOf(doc).flatMap((statement, index) =>
-    splitStatement(statement, index, room, notes),
+    splitStatement(statement, index, room, notes, protectedSidPrefix),
   )
   const pieces: Statement[][] = []
   let piece: Statement[] = []
@@ -152,8 +159,14 @@ function splitStatement(
   index: number,
   room: number,
   notes: string[],
+  protectedSidPrefix: string | undefined,
 ): Statement[] {
   if (JSON.stringify(statement).length <= room) return [statement]
+  // Protected and Deny statements stay whole, whatever their size: they are never rewritten.
+  if (statement.Effect === 'Deny' || isProtected(statement, protectedSidPrefix)) {
+    notes.push(`Statement[${index}] is larger than ${room} characters and is kept whole`)
+    return [statement]
+  }
   const actions = listOf(statement.Action)
   if (statement.Action === undefined || actions.length < 2) {
     notes.push(`Statement[${index}] alone is larger than ${room} characters and cannot be split`)

@@ -9,6 +9,7 @@ const LISTED_KEEP_REASONS = new Set([
   'protected-statement',
   'unmapped-service',
   'not-editable',
+  'access-advisor',
 ])
 
 /**
@@ -55,6 +56,20 @@ export function prBodyInputFromPlan(plan: RolePlan, generatedAt: IsoDate): PrBod
       catalogVersion: evidence.catalog,
       generatedAt,
     },
-    notes: plan.warnings,
+    notes: [
+      ...plan.contradictions.map(
+        (c) =>
+          `${c.action} was used (${c.calls} calls, last ${c.lastSeen}) although ${c.refusedBy} refuses it: the repository may not be what AWS enforces`,
+      ),
+      ...(plan.evidence.unreadable.count > 0
+        ? [
+            `${plan.evidence.unreadable.count} input(s) of this account could not be read, leaving ${plan.evidence.unreadable.days} day(s) uncovered: ${plan.evidence.unreadable.inputs
+              .slice(0, 5)
+              .map((u) => `${u.input} (${u.reason})`)
+              .join('; ')}${plan.evidence.unreadable.count > 5 ? '; ...' : ''}`,
+          ]
+        : []),
+      ...plan.warnings,
+    ],
   }
 }

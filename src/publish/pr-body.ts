@@ -187,6 +187,7 @@ const REASONS: Record<string, string> = {
   'never-remove': 'on the never-remove list',
   unobservable: 'not visible in CloudTrail',
   'protected-statement': 'in a protected statement',
+  'access-advisor': 'seen by Access Advisor in the window, not by CloudTrail',
   'unmapped-usage': 'an unmapped event may need it',
   'insufficient-evidence': 'not enough log coverage',
 }

@@ -13,7 +13,10 @@ export function renderRoleJson(plan: RolePlan): string {
     role: plan.role,
     status: plan.status,
     skipped: plan.skipped ?? null,
+    shortfalls: plan.shortfalls,
     warnings: plan.warnings,
+    contradictions: plan.contradictions,
+    shared: plan.shared,
     window: plan.evidence.window,
     evidence: plan.evidence,
     summary: plan.summary,
@@ -55,6 +58,9 @@ export function renderRoleMarkdown(plan: RolePlan, generatedAt: IsoDate): string
   }
   const warnings =
     plan.warnings.length > 0 ? ['## Warnings', '', ...plan.warnings.map((w) => `- ${w}`), ''] : []
+  // An ad-hoc plan made despite thin evidence says so before anything else.
+  const shortfall = plan.shortfalls[0]
+  const first = shortfall ? [`> **Shortfall**: ${shortfall.detail}`, ''] : []
   const body = renderPrBody(prBodyInputFromPlan(plan, generatedAt), {
     planHash: plan.hash,
     maxLength: Number.MAX_SAFE_INTEGER,
@@ -67,6 +73,7 @@ export function renderRoleMarkdown(plan: RolePlan, generatedAt: IsoDate): string
       ...(c.after ?? []).flatMap((doc) => ['```json', JSON.stringify(doc, null, 2), '```', '']),
     ])
   return [
+    ...first,
     title,
     '',
     ...(plan.status === 'no-change'

@@ -1,38 +1,60 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { isAbsolute, join } from 'node:path'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { AwsContext } from '../aws/accounts.js'
+import type { DriftDifference } from '../aws/drift.js'
 import { minCoverageDays } from '../config/load.js'
 import type { Config } from '../config/schema.js'
 import type { RoleRef, Window } from '../model.js'
+import type { AccessAdvisorEvidence } from '../plan/access-advisor.js'
+import { type OutsideAttacher, planPolicyGroup } from '../plan/plan.js'
 import { roleExemption } from '../plan/role-selection.js'
 import type { PlanRules, RolePlan } from '../plan/types.js'
-import type { PolicyDocument } from '../policy/document.js'
-import { parsePolicy } from '../policy/parse.js'
-import { branchName, combinePlanHashes } from '../publish/branch.js'
-import { prBodyInputFromPlan } from '../publish/from-plan.js'
-import { prTitle, renderAccountPrBody, renderPrBody } from '../publish/pr-body.js'
 import type { PublishResult, PullRequestGateway } from '../publish/types.js'
-import type { FileEdit, PolicyEdit, PolicyRepo } from '../repo/types.js'
+import { checkoutFiles } from '../repo/repo-files.js'
+import type { PolicyRepo } from '../repo/types.js'
 import { renderRoleJson, renderRoleMarkdown } from '../report/role-report.js'
-import type { LogSource, UsageResult } from '../source/types.js'
+import type { LogSource, UnreadableInput, UsageResult } from '../source/types.js'
+import { compareCodeUnits } from '../util/compare.js'
+import { forEachLimited } from '../util/concurrency.js'
 import { errorMessage, InvariantError } from '../util/errors.js'
 import type { Logger } from '../util/log.js'
 import { stableStringify } from '../util/stable-json.js'
 import { resolveWindow } from '../util/window.js'
+import { type AccountScps, loadAccountScps } from './account-scps.js'
+import {
+  type AccountLive,
+  accessAdvisorFor,
+  coveredAccounts,
+  organizationScps,
+  readAccountsLive,
+  roleDrift,
+  unreadableAccount,
+} from './aws-steps.js'
 import type { PlanningContext } from './plan-role.js'
-import { planRole } from './plan-role.js'
-import { loadRepoRole, type RepoRole, roleRefOf } from './repo-role.js'
-import { FULL_AWS_ACCESS } from './role-policies.js'
+import { planInputFor, principalArnsOf, withDefinitionWarnings } from './plan-role.js'
+import { changeRequestOf, groupProposals, type PlannedRole } from './proposals.js'
+import { editableLocations, loadRepoRole, type RepoRole } from './repo-role.js'
+import { type Candidate, selectRoles } from './select.js'
 
 /** How one role ended in a batch. */
 export interface RoleOutcome {
   role: RoleRef
-  status: 'tightened' | 'unchanged' | 'skipped' | 'failed'
+  status: 'tightened' | 'unchanged' | 'skipped' | 'failed' | 'drifted'
+  /** The plan's skip reason (`insufficient-coverage`, `unreadable-input` ...), when skipped. */
+  reason?: string
   detail: string
   removed: number
   kept: number
+  /** Used actions the repository's policies refuse (the repo may not be what AWS enforces). */
+  contradictions?: number
   publish?: PublishResult
   reportDir?: string
+  /** Status `drifted`: where the repository and live IAM disagree (nothing was proposed). */
+  drift?: readonly DriftDifference[]
 }
+
+/** How many unreadable inputs the run report names; the count is always whole. */
+export const MAX_REPORTED_UNREADABLE = 100
 
 /** The batch's record: written as run-report.json and summarised on stderr. */
 export interface BatchReport {
@@ -40,13 +62,19 @@ export interface BatchReport {
   startedAt: string
   finishedAt: string
   outcomes: readonly RoleOutcome[]
+  /** Input that could not be read, over every account: holes in the evidence. */
+  unreadable: { count: number; inputs: readonly UnreadableInput[] }
   totals: {
     roles: number
     tightened: number
     unchanged: number
     skipped: number
     failed: number
+    drifted: number
     permissionsRemoved: number
+    /** Roles refused for want of evidence (no events of their account, unreadable input). */
+    withoutEvidence: number
+    contradictions: number
     prs: Record<string, number>
   }
 }
@@ -61,132 +89,202 @@ export interface BatchDeps {
   now: Date
   /** One line per role as it finishes: `[3/12] ...`. */
   progress?: (line: string) => void
+  /** AWS access (config `aws`): accounts, live IAM and drift, Organizations SCPs, Access Advisor. */
+  aws?: AwsContext
 }
 
-interface Candidate {
-  role: RoleRef
-  tags: Readonly<Record<string, string>>
-  createDate?: string
-}
+/** What one account's scan produced, or why it failed. */
+type AccountUsage = { ok: true; usage: UsageResult } | { ok: false; reason: string }
 
 /**
- * The monthly batch: every role the repo defines, minus the ones left alone; one log query per
- * account for all its roles; a plan, file edits and a pull request per role (or per account).
- * One role failing never stops the others; its outcome says why.
+ * The monthly batch, as named steps: select the roles, read each account's SCPs and usage (one
+ * log query per account for all its roles), load the roles' policies, plan the roles that share
+ * policies together (plan by policy, prove by role), group the changes into proposals, publish
+ * them, and write the reports. One role or account failing never stops the others; the run
+ * report is written whatever happens.
  */
 export async function runBatch(deps: BatchDeps): Promise<BatchReport> {
-  const { config, log } = deps
+  const { config } = deps
   const startedAt = deps.now.toISOString()
   const window = batchWindow(config, deps.now)
-  const outcomes: RoleOutcome[] = []
-  const candidates: Candidate[] = []
-  for (const defined of await deps.repo.listRoles()) {
-    if (!defined.accountId) {
-      outcomes.push(
-        failedOutcome(
-          { accountId: '?', name: defined.name, arn: defined.name },
-          `the repo does not say which account ${defined.name} (${defined.file}) is in`,
-        ),
-      )
-      continue
-    }
-    if (config.roles.accounts && !config.roles.accounts.includes(defined.accountId)) continue
-    const role = roleRefOf({ ...defined, accountId: defined.accountId })
-    const meta = await manifestMeta(
-      config.repo.path,
-      defined.layout === 'manifest' ? defined.file : undefined,
-    )
-    const exemption = roleExemption(role, meta.tags, config.roles)
-    if (exemption) {
-      if (exemption.reason !== 'excluded') outcomes.push(skippedOutcome(role, exemption.detail))
-      continue
-    }
-    candidates.push({ role, ...meta })
-  }
-
-  const byAccount = new Map<string, Candidate[]>()
-  for (const c of candidates)
-    byAccount.set(c.role.accountId, [...(byAccount.get(c.role.accountId) ?? []), c])
-  const total = candidates.length
-  let done = 0
-  const report = (outcome: RoleOutcome) => {
-    done++
-    outcomes.push(outcome)
-    deps.progress?.(progressLine(done, total, outcome))
-  }
-
-  const accounts = [...byAccount.keys()].sort()
-  await forEachLimited(accounts, config.concurrency, async (accountId) => {
-    const roles = byAccount.get(accountId) ?? []
-    let usage: UsageResult
-    try {
-      usage = await deps.source.usage({
-        window,
-        accountIds: [accountId],
-        principalArns: roles.map((r) => r.role.arn),
-      })
-    } catch (error) {
-      log.error('log query failed', { account: accountId, error: errorMessage(error) })
-      for (const r of roles)
-        report(
-          failedOutcome(
-            r.role,
-            `log query for account ${accountId} failed: ${errorMessage(error)}`,
+  const outcomes = new Outcomes(deps.progress)
+  const selection = await selectRoles(deps.repo, config)
+  for (const r of selection.unplaceable) outcomes.add(failedOutcome(r.role, r.detail))
+  for (const r of selection.exempt) outcomes.add(skippedOutcome(r.role, r.detail))
+  let candidates = selection.candidates
+  const { aws } = deps
+  if (aws) {
+    // Only the accounts aws.accounts resolves to are covered; the others' roles say why not.
+    const covered = await coveredAccounts(aws, [
+      ...new Set(candidates.map((c) => c.role.accountId)),
+    ])
+    for (const c of candidates) {
+      const d = covered.get(c.role.accountId)
+      if (!d?.included)
+        outcomes.add(
+          skippedOutcome(
+            c.role,
+            `account ${c.role.accountId} not covered: ${d?.reason ?? 'not resolved'}`,
           ),
         )
-      return
     }
-    const scps = await scpsFor(config, accountId)
-    const planned: { candidate: Candidate; repoRole: RepoRole; plan: RolePlan }[] = []
-    for (const candidate of roles) {
-      try {
-        const loaded = await loadRepoRole(deps.repo, candidate.role, candidate)
-        if ('failure' in loaded) {
-          report(failedOutcome(candidate.role, `policies not usable: ${loaded.failure}`))
-          continue
-        }
-        const plan = planRole(loaded.definition, usage, window, { ...deps.context, scps })
-        const reportDir = await writeRoleReports(config.publish.outDir, plan, deps.now)
-        if (plan.status !== 'tighten') {
-          report(planOutcome(plan, reportDir))
-          continue
-        }
-        planned.push({ candidate, repoRole: loaded, plan })
-        if (config.publish.grouping === 'role') {
-          const publish = await publishRoles(deps, accountId, [{ repoRole: loaded, plan }])
-          report({ ...planOutcome(plan, reportDir), publish })
-        }
-      } catch (error) {
-        if (error instanceof InvariantError)
-          log.error('invariant violated: plan not emitted', { role: candidate.role.arn })
-        report(failedOutcome(candidate.role, errorMessage(error)))
-      }
-    }
-    if (config.publish.grouping === 'account' && planned.length > 0) {
-      let publish: PublishResult | undefined
-      let failure: string | undefined
-      try {
-        publish = await publishRoles(deps, accountId, planned)
-      } catch (error) {
-        failure = errorMessage(error)
-      }
-      for (const p of planned) {
-        const base = planOutcome(p.plan, join(config.publish.outDir, accountId, p.plan.role.name))
-        report(
-          failure
-            ? failedOutcome(p.plan.role, `publishing failed: ${failure}`)
-            : { ...base, ...(publish ? { publish } : {}) },
-        )
-      }
-    }
-  })
+    candidates = candidates.filter((c) => covered.get(c.role.accountId)?.included)
+  }
+  outcomes.expect(candidates.length)
 
+  const accounts = [...new Set(candidates.map((c) => c.role.accountId))].sort()
+  let scps = await loadAccountScps(config, accounts)
+  if (aws?.settings.scps === 'organizations') {
+    const org = await organizationScps(aws, accounts, scps, config.scps.length > 0)
+    scps = org.scps
+    for (const d of org.differences) deps.log.warn(`SCPs differ from the config's files: ${d}`)
+  }
+  const live: Map<string, AccountLive> = aws ? await readAccountsLive(aws, accounts) : new Map()
+  const files = checkoutFiles(config.repo.path)
+  const usage = await collectUsage(deps, candidates, window)
+  const loaded = await loadRoles(deps.repo, candidates)
+
+  const ready: { candidate: Candidate; repoRole: RepoRole; usage: UsageResult }[] = []
+  const notPlanned = new Map<string, string>()
+  for (const candidate of candidates) {
+    const { role } = candidate
+    const accountLive = live.get(role.accountId)
+    const accountScps = scps.get(role.accountId)
+    const accountUsage = usage.get(role.accountId)
+    const repoRole = loaded.get(role.arn)
+    let failure: string | undefined
+    if (accountLive && !accountLive.ok)
+      failure = `account ${role.accountId} could not be read: ${accountLive.reason}`
+    else if (accountScps && !accountScps.ok)
+      failure = `SCPs of account ${role.accountId}: ${accountScps.reason}`
+    else if (accountUsage && !accountUsage.ok) failure = accountUsage.reason
+    else if (!repoRole || 'failure' in repoRole)
+      failure = `policies not usable: ${repoRole && 'failure' in repoRole ? repoRole.failure : 'not loaded'}`
+    if (failure || !repoRole || 'failure' in repoRole || !accountUsage?.ok) {
+      outcomes.add(failedOutcome(role, failure ?? 'not planned'))
+      notPlanned.set(role.arn, failure ?? 'failed')
+      continue
+    }
+    if (accountLive?.ok) {
+      const liveRole = accountLive.live.roles.find((r) => r.role.name === role.name)
+      // Role age and human-role tags from IAM when the repository has none (Terraform).
+      const exemption =
+        liveRole && roleExemption(role, { ...liveRole.tags, ...candidate.tags }, config.roles)
+      if (exemption && exemption.reason === 'human-role') {
+        outcomes.add(skippedOutcome(role, `${exemption.detail}, from its tags in IAM`))
+        notPlanned.set(role.arn, exemption.detail)
+        continue
+      }
+      if (!repoRole.definition.createDate && liveRole?.createDate)
+        repoRole.definition = { ...repoRole.definition, createDate: liveRole.createDate }
+      if (aws?.settings.drift.check) {
+        const drift = await roleDrift(repoRole, accountLive.live, files)
+        if (drift.length > 0) {
+          outcomes.add({
+            role,
+            status: 'drifted',
+            detail: `the repository differs from IAM: ${drift.map((d) => d.detail).join('; ')}`,
+            removed: 0,
+            kept: 0,
+            drift,
+          })
+          notPlanned.set(role.arn, 'drifted from live IAM')
+          continue
+        }
+      }
+    }
+    ready.push({ candidate, repoRole, usage: accountUsage.usage })
+  }
+  const advisor = new Map<string, AccessAdvisorEvidence>()
+  if (aws?.settings.accessAdvisor.enabled) {
+    await Promise.all(
+      ready.map(async ({ candidate }) => {
+        const got = await accessAdvisorFor(aws, candidate.role.arn, candidate.role.accountId)
+        if ('failure' in got)
+          deps.log.warn('Access Advisor not used: its unobservable actions are kept', {
+            role: candidate.role.arn,
+            error: got.failure,
+          })
+        else advisor.set(candidate.role.arn, got)
+      }),
+    )
+  }
+
+  const outside = await outsideAttachers(deps.repo, selection.bystanders, notPlanned, loaded)
+  const planned: PlannedRole[] = []
+  for (const group of sharingGroups(ready)) {
+    try {
+      const inputs = group.map((member) => {
+        const input = planInputFor(member.repoRole.definition, member.usage, window, {
+          ...deps.context,
+          ...scpContext(scps.get(member.candidate.role.accountId)),
+        })
+        const evidence = advisor.get(member.candidate.role.arn)
+        return evidence ? { ...input, accessAdvisor: evidence } : input
+      })
+      const plans = planPolicyGroup(inputs, deps.context.catalog, { outsideAttachers: outside })
+      plans.forEach((raw, i) => {
+        const member = group[i]
+        if (!member) return
+        const plan = withDefinitionWarnings(raw, member.repoRole.definition)
+        planned.push({ plan, repoRole: member.repoRole })
+      })
+    } catch (error) {
+      if (error instanceof InvariantError)
+        deps.log.error('invariant violated: plan not emitted', {
+          roles: group.map((m) => m.candidate.role.arn).join(', '),
+        })
+      for (const member of group)
+        outcomes.add(failedOutcome(member.candidate.role, errorMessage(error)))
+    }
+  }
+
+  const unrecorded = new Set(planned.flatMap((p) => p.plan.evidence.unrecordedDataEvents ?? []))
+  for (const type of [...unrecorded].sort())
+    deps.log.warn(
+      `the logs contain ${type} data events, but rules.dataEvents does not name it: such actions are kept as unobservable; add ${type} if the trail records it for every resource`,
+    )
+  const reportDirs = new Map<string, string>()
+  for (const { plan } of planned) {
+    reportDirs.set(plan.role.arn, await writeRoleReports(config.publish.outDir, plan, deps.now))
+  }
+  for (const { plan } of planned.filter((p) => p.plan.status !== 'tighten')) {
+    outcomes.add(planOutcome(plan, reportDirs.get(plan.role.arn)))
+  }
+  const proposals = groupProposals(
+    planned.filter((p) => p.plan.status === 'tighten'),
+    config.publish.grouping,
+  )
+  for (const proposal of proposals) {
+    let publish: PublishResult | undefined
+    let failure: string | undefined
+    try {
+      const change = await changeRequestOf(proposal, deps.repo, config, deps.now.toISOString())
+      publish = await deps.gateway.ensurePullRequest(change)
+    } catch (error) {
+      failure = errorMessage(error)
+    }
+    for (const { plan } of proposal.roles) {
+      const base = planOutcome(plan, reportDirs.get(plan.role.arn))
+      outcomes.add(
+        failure
+          ? failedOutcome(plan.role, `publishing failed: ${failure}`)
+          : { ...base, ...(publish ? { publish } : {}) },
+      )
+    }
+  }
+
+  const unreadable = [
+    ...runUnreadable(usage),
+    ...[...live].flatMap(([id, l]) => (l.ok ? [] : [unreadableAccount(id, l.reason)])),
+  ]
   const batch: BatchReport = {
     window,
     startedAt,
     finishedAt: new Date(Math.max(Date.now(), deps.now.getTime())).toISOString(),
-    outcomes: outcomes.sort((a, b) => a.role.arn.localeCompare(b.role.arn)),
-    totals: totals(outcomes),
+    outcomes: outcomes.sorted(),
+    unreadable: { count: unreadable.length, inputs: unreadable.slice(0, MAX_REPORTED_UNREADABLE) },
+    totals: totals(outcomes.sorted()),
   }
   await mkdir(config.publish.outDir, { recursive: true })
   await writeFile(join(config.publish.outDir, 'run-report.json'), `${stableStringify(batch, 2)}\n`)
@@ -209,60 +307,136 @@ export function batchRules(config: Config): PlanRules {
     minRoleAgeDays: config.rules.minRoleAgeDays,
     minCoverageDays: minCoverageDays(config),
     narrowResources: config.rules.narrowResources,
+    maxUnreadableInputs: config.rules.maxUnreadableInputs,
     mode: 'batch',
   }
 }
 
-async function publishRoles(
+/** One log query per account for all its candidate roles, `concurrency` accounts at a time. */
+async function collectUsage(
   deps: BatchDeps,
-  accountId: string,
-  roles: readonly { repoRole: RepoRole; plan: RolePlan }[],
-): Promise<PublishResult> {
-  const { config } = deps
-  const edits: PolicyEdit[] = []
-  for (const { repoRole, plan } of roles) {
-    for (const change of plan.changes) {
-      if (!change.changed) continue
-      const at = repoRole.located.get(change.policy.id)
-      if (!at)
-        throw new InvariantError(`no located file for ${change.policy.id} of ${plan.role.arn}`)
-      if (change.after && change.after.length > 1) {
-        throw new InvariantError(
-          `${change.policy.name} of ${plan.role.arn} had to be split; splitting into new files is not supported yet`,
-        )
-      }
-      edits.push({ policy: at, after: change.after?.[0] ?? null })
+  candidates: readonly Candidate[],
+  window: Window,
+): Promise<Map<string, AccountUsage>> {
+  const byAccount = new Map<string, Candidate[]>()
+  for (const c of candidates)
+    byAccount.set(c.role.accountId, [...(byAccount.get(c.role.accountId) ?? []), c])
+  const out = new Map<string, AccountUsage>()
+  await forEachLimited([...byAccount.keys()].sort(), deps.config.concurrency, async (accountId) => {
+    const roles = byAccount.get(accountId) ?? []
+    try {
+      const usage = await deps.source.usage({
+        window,
+        accountIds: [accountId],
+        principalArns: roles.flatMap((r) => principalArnsOf(r.role)),
+      })
+      out.set(accountId, { ok: true, usage })
+    } catch (error) {
+      deps.log.error('log query failed', { account: accountId, error: errorMessage(error) })
+      out.set(accountId, {
+        ok: false,
+        reason: `log query for account ${accountId} failed: ${errorMessage(error)}`,
+      })
+    }
+  })
+  return out
+}
+
+async function loadRoles(
+  repo: PolicyRepo,
+  candidates: readonly Candidate[],
+): Promise<Map<string, RepoRole | { failure: string }>> {
+  const out = new Map<string, RepoRole | { failure: string }>()
+  for (const candidate of candidates) {
+    try {
+      out.set(candidate.role.arn, await loadRepoRole(repo, candidate.role, candidate))
+    } catch (error) {
+      out.set(candidate.role.arn, { failure: errorMessage(error) })
     }
   }
-  const files: readonly FileEdit[] = await deps.repo.applyChanges(edits)
-  const generatedAt = deps.now.toISOString()
-  const single = roles.length === 1 && config.publish.grouping === 'role' ? roles[0] : undefined
-  const planHash = single ? single.plan.hash : combinePlanHashes(roles.map((r) => r.plan.hash))
-  const body = single
-    ? renderPrBody(prBodyInputFromPlan(single.plan, generatedAt), { planHash })
-    : renderAccountPrBody(
-        { accountId, roles: roles.map((r) => prBodyInputFromPlan(r.plan, generatedAt)) },
-        { planHash },
-      )
-  const target = single
-    ? { accountId, roleName: single.plan.role.name }
-    : { accountId, roleCount: roles.length }
-  const title = prTitle(target)
-  return deps.gateway.ensurePullRequest({
-    repo: {
-      owner: config.publish.github?.owner ?? 'local',
-      name: config.publish.github?.repo ?? 'repo',
-    },
-    base: config.publish.base,
-    branch: branchName(single ? { accountId, roleName: single.plan.role.name } : { accountId }),
-    title,
-    body,
-    planHash,
-    files,
-    labels: config.publish.labels,
-    reviewers: config.publish.reviewers,
-    commitMessage: `${title}\n\nRemoves permissions unused in ${config.window.days} days of CloudTrail evidence.`,
-  })
+  return out
+}
+
+/**
+ * Per policy location, the roles that attach it but are not planned in this run (bystanders,
+ * and candidates that failed before planning): a shared document must keep what they use.
+ */
+async function outsideAttachers(
+  repo: PolicyRepo,
+  bystanders: readonly { role: RoleRef; why: string }[],
+  notPlanned: ReadonlyMap<string, string>,
+  loaded: ReadonlyMap<string, RepoRole | { failure: string }>,
+): Promise<Map<string, OutsideAttacher[]>> {
+  const out = new Map<string, OutsideAttacher[]>()
+  const add = (keys: readonly string[], attacher: OutsideAttacher) => {
+    for (const key of keys) out.set(key, [...(out.get(key) ?? []), attacher])
+  }
+  for (const { role, why } of bystanders) {
+    const location = await repo.locate(role).catch(() => undefined)
+    if (location) add(editableLocations(location), { arn: role.arn, why })
+  }
+  for (const [arn, why] of notPlanned) {
+    const repoRole = loaded.get(arn)
+    if (repoRole && !('failure' in repoRole))
+      add(editableLocations(repoRole.location), { arn, why: `not planned: ${why}` })
+  }
+  return out
+}
+
+/** Roles connected by a shared editable document, each group in role-ARN order. */
+function sharingGroups<T extends { candidate: Candidate; repoRole: RepoRole }>(
+  roles: readonly T[],
+): T[][] {
+  const groups: T[][] = []
+  const groupOf = new Map<string, T[]>()
+  for (const role of [...roles].sort((a, b) =>
+    compareCodeUnits(a.candidate.role.arn, b.candidate.role.arn),
+  )) {
+    const keys = editableLocations(role.repoRole.location)
+    const joined = [
+      ...new Set(keys.flatMap((k) => (groupOf.has(k) ? [groupOf.get(k) as T[]] : []))),
+    ]
+    const group = joined[0] ?? []
+    if (joined.length === 0) groups.push(group)
+    for (const other of joined.slice(1)) {
+      group.push(...other)
+      groups.splice(groups.indexOf(other), 1)
+      for (const member of other)
+        for (const k of editableLocations(member.repoRole.location)) groupOf.set(k, group)
+    }
+    group.push(role)
+    for (const k of keys) groupOf.set(k, group)
+  }
+  return groups.map((g) =>
+    g.sort((a, b) => compareCodeUnits(a.candidate.role.arn, b.candidate.role.arn)),
+  )
+}
+
+function scpContext(scps: AccountScps | undefined): Pick<PlanningContext, 'scps' | 'scpNames'> {
+  if (!scps?.ok) return { scps: [] }
+  return scps.names ? { scps: scps.levels, scpNames: scps.names } : { scps: scps.levels }
+}
+
+/** Every unreadable input of the run, once each, in a stable order. */
+function runUnreadable(usage: ReadonlyMap<string, AccountUsage>): UnreadableInput[] {
+  const seen = new Map<string, UnreadableInput>()
+  for (const [accountId, result] of [...usage].sort(([a], [b]) => compareCodeUnits(a, b))) {
+    const holes: readonly UnreadableInput[] = result.ok
+      ? result.usage.inputs.unreadable
+      : [
+          {
+            kind: 'query',
+            input: `log query for account ${accountId}`,
+            reason: result.reason,
+            accountId,
+          },
+        ]
+    for (const hole of holes) {
+      const key = `${hole.kind} ${hole.input}`
+      if (!seen.has(key)) seen.set(key, hole)
+    }
+  }
+  return [...seen.values()]
 }
 
 async function writeRoleReports(outDir: string, plan: RolePlan, now: Date): Promise<string> {
@@ -273,46 +447,30 @@ async function writeRoleReports(outDir: string, plan: RolePlan, now: Date): Prom
   return dir
 }
 
-/** Tags and creation date from a role manifest (`role.json`), when the layout has one. */
-async function manifestMeta(
-  repoPath: string,
-  manifest: string | undefined,
-): Promise<{ tags: Record<string, string>; createDate?: string }> {
-  if (!manifest) return { tags: {} }
-  try {
-    const json = JSON.parse(
-      await readFile(isAbsolute(manifest) ? manifest : join(repoPath, manifest), 'utf8'),
-    ) as {
-      tags?: Record<string, string>
-      createDate?: string
-    }
-    return {
-      tags: json.tags ?? {},
-      ...(json.createDate ? { createDate: new Date(json.createDate).toISOString() } : {}),
-    }
-  } catch {
-    return { tags: {} }
+/** Outcomes as they come, with a progress line for each planned role. */
+class Outcomes {
+  readonly #list: RoleOutcome[] = []
+  readonly #progress: ((line: string) => void) | undefined
+  #total = 0
+  #done = 0
+  constructor(progress?: (line: string) => void) {
+    this.#progress = progress
+  }
+  expect(total: number) {
+    this.#total = total
+  }
+  add(outcome: RoleOutcome) {
+    this.#list.push(outcome)
+    if (this.#total === 0) return
+    this.#done++
+    this.#progress?.(progressLine(this.#done, this.#total, outcome))
+  }
+  sorted(): RoleOutcome[] {
+    return [...this.#list].sort((a, b) => compareCodeUnits(a.role.arn, b.role.arn))
   }
 }
 
-async function scpsFor(config: Config, accountId: string): Promise<PolicyDocument[][]> {
-  const levels = config.scps.filter(
-    (level) => !level.accounts || level.accounts.includes(accountId),
-  )
-  return Promise.all(
-    levels.map(async (level) => {
-      const docs = await Promise.all(
-        level.files.map(async (file) => {
-          const path = isAbsolute(file) ? file : join(config.repo.path, file)
-          return parsePolicy(JSON.parse(await readFile(path, 'utf8')), { label: path })
-        }),
-      )
-      return level.fullAwsAccess ? [FULL_AWS_ACCESS, ...docs] : docs
-    }),
-  )
-}
-
-function planOutcome(plan: RolePlan, reportDir: string): RoleOutcome {
+function planOutcome(plan: RolePlan, reportDir: string | undefined): RoleOutcome {
   const status =
     plan.status === 'tighten' ? 'tightened' : plan.status === 'no-change' ? 'unchanged' : 'skipped'
   const detail =
@@ -322,10 +480,12 @@ function planOutcome(plan: RolePlan, reportDir: string): RoleOutcome {
   return {
     role: plan.role,
     status,
+    ...(plan.skipped ? { reason: plan.skipped.reason } : {}),
     detail,
     removed: plan.summary.removed,
     kept: plan.summary.kept,
-    reportDir,
+    ...(plan.contradictions.length > 0 ? { contradictions: plan.contradictions.length } : {}),
+    ...(reportDir ? { reportDir } : {}),
   }
 }
 
@@ -361,15 +521,20 @@ function publishKey(result: PublishResult): string {
   return result.status
 }
 
+/** Skip reasons that mean the evidence could not carry a plan: the run exits 1. */
+export const EVIDENCE_FAILURES: ReadonlySet<string> = new Set(['no-evidence', 'unreadable-input'])
+
 function totals(outcomes: readonly RoleOutcome[]): BatchReport['totals'] {
   const count = (s: RoleOutcome['status']) => outcomes.filter((o) => o.status === s).length
   const prs: Record<string, number> = {}
-  const seen = new Set<PublishResult>()
+  const seen = new Set<string>()
   for (const o of outcomes) {
-    if (!o.publish || seen.has(o.publish)) continue
-    seen.add(o.publish)
-    const key = publishKey(o.publish)
-    prs[key] = (prs[key] ?? 0) + 1
+    if (!o.publish) continue
+    const key = stableStringify(o.publish)
+    if (seen.has(key)) continue
+    seen.add(key)
+    const name = publishKey(o.publish)
+    prs[name] = (prs[name] ?? 0) + 1
   }
   return {
     roles: outcomes.length,
@@ -377,23 +542,10 @@ function totals(outcomes: readonly RoleOutcome[]): BatchReport['totals'] {
     unchanged: count('unchanged'),
     skipped: count('skipped'),
     failed: count('failed'),
+    drifted: count('drifted'),
     permissionsRemoved: outcomes.reduce((sum, o) => sum + o.removed, 0),
+    withoutEvidence: outcomes.filter((o) => o.reason && EVIDENCE_FAILURES.has(o.reason)).length,
+    contradictions: outcomes.reduce((sum, o) => sum + (o.contradictions ?? 0), 0),
     prs,
   }
-}
-
-/** Runs `work` over `items`, at most `limit` at a time, in order of start. */
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T
-      await work(item)
-    }
-  })
-  await Promise.all(lanes)
 }

@@ -7,6 +7,7 @@ import {
   createObservability,
   LOOKUP_EVENTS_LOGGING,
   parseEventSelectors,
+  type TrailLogging,
   trailLoggingFromConfig,
 } from '../usage/observability.js'
 import { ScopedownError } from '../util/errors.js'
@@ -20,6 +21,8 @@ export async function createPlanningContext(args: {
   rules: PlanRules
   dataEvents: readonly string[]
   eventSelectorsFile?: string
+  /** What the trail records, read live (aws.trailSelectors): wins over the saved file and config. */
+  trailLogging?: TrailLogging
   scps?: readonly (readonly PolicyDocument[])[]
   sourceKind: string
   now: Date
@@ -43,6 +46,7 @@ export async function createPlanningContext(args: {
     }
     logging = parseEventSelectors(json)
   }
+  if (args.trailLogging && args.sourceKind !== 'cloudtrail-lookup') logging = args.trailLogging
   return {
     catalog,
     mapper: createActionMapper(catalog),

@@ -1,4 +1,4 @@
-import type { Window } from '../model.js'
+import type { RoleRef, Window } from '../model.js'
 import { type PlanInput, planScopedown } from '../plan/plan.js'
 import type { PlanRules, RolePlan } from '../plan/types.js'
 import type { PolicyDocument } from '../policy/document.js'
@@ -16,40 +16,99 @@ export interface PlanningContext {
   observability: ObservabilityModel
   rules: PlanRules
   scps?: readonly (readonly PolicyDocument[])[]
+  /** Names of the SCP documents, per OU level, for reasons. */
+  scpNames?: readonly (readonly string[])[]
   sourceKind: string
   now: Date
 }
 
-/** usage rows of one scan -> this role's RoleUsage -> its plan. Pure. */
-export function planRole(
+/** The rows of one scan a role's plan reads. */
+export type ScanRows = Pick<UsageResult, 'calls'> & {
+  coverage: readonly Coverage[]
+  inputs?: Pick<UsageResult['inputs'], 'unreadable'>
+}
+
+/**
+ * The ARN CloudTrail credits a role's sessions to when an event lacks the session issuer: the
+ * assumed-role ARN carries no path, so the role is rebuilt as `role/<name>`.
+ */
+function pathlessArn(role: RoleRef): string {
+  return role.arn.replace(/:role\/.*\/([^/]+)$/, ':role/$1')
+}
+
+/** The principal ARNs a role's calls may be recorded under: with its path, and without. */
+export function principalArnsOf(role: RoleRef): string[] {
+  const pathless = pathlessArn(role)
+  return pathless === role.arn ? [role.arn] : [role.arn, pathless]
+}
+
+/** usage rows of one scan -> this role's planner input. Pure. */
+export function planInputFor(
   definition: RoleDefinition,
-  usage: Pick<UsageResult, 'calls'> & { coverage: readonly Coverage[] },
+  usage: ScanRows,
   window: Window,
   context: PlanningContext,
-): RolePlan {
+): PlanInput {
   const { role } = definition
-  const calls = usage.calls.filter((c) => c.principalArn === role.arn)
+  const arns = new Set(principalArnsOf(role))
+  // A role under a path is credited to its path-less ARN when an event has no session issuer.
+  const calls = usage.calls
+    .filter((c) => arns.has(c.principalArn))
+    .map((c) => (c.principalArn === role.arn ? c : { ...c, principalArn: role.arn }))
   const roleUsage = summarizeUsage(role.arn, calls, usage.coverage, window, context.mapper)
-  const input: PlanInput = {
+  return {
     role,
     ...(definition.createDate ? { createDate: definition.createDate } : {}),
     policies: definition.policies,
     ...(definition.boundary ? { boundary: definition.boundary } : {}),
     ...(context.scps && context.scps.length > 0 ? { scps: context.scps } : {}),
+    policyNames: {
+      ...(definition.boundaryName ? { boundary: definition.boundaryName } : {}),
+      ...(context.scpNames ? { scps: context.scpNames } : {}),
+    },
     usage: roleUsage,
     activeRegions: [...new Set(calls.flatMap((c) => c.regions))].sort(),
+    unreadable: usage.inputs?.unreadable ?? [],
     rules: context.rules,
     observability: (action) => {
       const verdict = context.observability.classify(action)
-      return { trusted: verdict.trusted, class: verdict.class, why: verdict.reason }
+      return {
+        trusted: verdict.trusted,
+        class: verdict.class,
+        why: verdict.reason,
+        ...(verdict.dataResourceTypes ? { dataResourceTypes: verdict.dataResourceTypes } : {}),
+      }
     },
     servicePrefix: (eventSource) => context.mapper.servicePrefix(eventSource),
     now: context.now.toISOString(),
     source: context.sourceKind,
+    trail: describeTrail(context.observability.logging),
   }
-  const plan = planScopedown(input, context.catalog)
-  // The plan's own shortfalls (age, coverage) stay first: they are what a reviewer must see first.
+}
+
+/** `data events recorded: AWS::S3::Object (read, write); management: read and write`. */
+function describeTrail(logging: PlanningContext['observability']['logging']): string {
+  const data = logging.data.map(
+    (d) =>
+      `${d.resourceType} (${[d.read ? 'read' : '', d.write ? 'write' : ''].filter(Boolean).join(', ')}${d.arnPrefixes ? `, under ${d.arnPrefixes.length} ARN prefixes` : ''})`,
+  )
+  return `${logging.description}: data events recorded: ${data.length > 0 ? data.join(', ') : 'none'}`
+}
+
+/** A plan with the definition's own caveats after the plan's (shortfalls stay first). */
+export function withDefinitionWarnings(plan: RolePlan, definition: RoleDefinition): RolePlan {
   return definition.warnings.length > 0
     ? { ...plan, warnings: [...plan.warnings, ...definition.warnings] }
     : plan
+}
+
+/** usage rows of one scan -> this role's RoleUsage -> its plan. Pure. */
+export function planRole(
+  definition: RoleDefinition,
+  usage: ScanRows,
+  window: Window,
+  context: PlanningContext,
+): RolePlan {
+  const plan = planScopedown(planInputFor(definition, usage, window, context), context.catalog)
+  return withDefinitionWarnings(plan, definition)
 }

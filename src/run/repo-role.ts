@@ -25,6 +25,22 @@ export function roleRefOf(role: DefinedRole & { accountId: string }): RoleRef {
 }
 
 /**
+ * Where a policy is written: roles whose policies have the same key share one document (a
+ * customer-managed policy file, a Terraform module), and it is planned once for all of them.
+ */
+export function locationKey(policy: LocatedPolicy): string {
+  return `${policy.file}#${policy.span.start}`
+}
+
+/** The location keys of every editable policy a role's location lists. */
+export function editableLocations(location: RoleLocation): string[] {
+  return [
+    ...location.inline.map(locationKey),
+    ...location.managed.flatMap((m) => (m.editable ? [locationKey(m.policy)] : [])),
+  ]
+}
+
+/**
  * Reads what the repo says a role has: inline and customer-managed policies found in the repo
  * are editable; attached policies not in the repo (AWS-managed, or defined elsewhere) are not
  * seen, so they stay attached as they are and a warning says so. Returns a reason string when
@@ -62,6 +78,7 @@ export async function loadRepoRole(
         kind: 'inline',
         name,
         editable: true,
+        location: locationKey(policy),
         document: parsePolicy(policy.document, { label: `${policy.file}: ${policy.label}` }),
       })
     }
@@ -80,6 +97,7 @@ export async function loadRepoRole(
         name: attached.policy.policyName ?? attached.arn.split('/').pop() ?? attached.arn,
         arn: attached.arn,
         editable: true,
+        location: locationKey(attached.policy),
         document: parsePolicy(attached.policy.document, {
           label: `${attached.policy.file}: ${attached.policy.label}`,
         }),
@@ -102,6 +120,7 @@ export async function loadRepoRole(
         tags: meta.tags,
         policies,
         ...(boundary ? { boundary } : {}),
+        ...(boundary && location.boundary ? { boundaryName: location.boundary.arn } : {}),
         warnings,
       },
       location,

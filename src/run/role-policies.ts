@@ -18,6 +18,8 @@ export interface RoleDefinition {
   tags: Readonly<Record<string, string>>
   policies: readonly PlannedPolicy[]
   boundary?: PolicyDocument
+  /** The boundary's name (its ARN), for reasons that name what refuses an action. */
+  boundaryName?: string
   /** Things we could not read; the role is still planned with what was read, and they are kept. */
   warnings: readonly string[]
 }

@@ -7,6 +7,7 @@ import {
   toRequestDetails,
   toUnattributed,
 } from './duckdb-results.js'
+import { topLevelKey } from './request-details.js'
 import type { ApiCall, Coverage, UnattributedCount } from './types.js'
 
 /** A table name from the config: `table` or `database.table`, letters, digits, underscores. */
@@ -56,7 +57,7 @@ export function literalParam(value: boolean | number): string {
  * plain top-level key. Same rule as the DuckDB source.
  */
 export function detailKeyPattern(paths: readonly string[]): string {
-  const keys = paths.map((p) => /^\$\.([A-Za-z0-9_]+)/.exec(p)?.[1])
+  const keys = paths.map(topLevelKey)
   if (keys.some((k) => k === undefined)) return ''
   return `"(?:${[...new Set(keys)].join('|')})"\\s*:`
 }

@@ -38,7 +38,7 @@ import {
   type Send,
   usageFromRows,
 } from './query-runner.js'
-import { REQUEST_DETAIL_PATHS } from './request-details.js'
+import { REQUEST_DETAIL_PATHS, trinoJsonPath } from './request-details.js'
 import type { LogSource, UsageQuery, UsageResult } from './types.js'
 import { DEFAULT_MAX_RESOURCES } from './types.js'
 
@@ -67,8 +67,9 @@ const PERMISSIONS_HINT =
   'bucket; s3:PutObject and s3:GetObject on the query results location'
 
 const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException'])
-const DETAIL_PATHS = Object.values(REQUEST_DETAIL_PATHS)
-const DETAIL_KEY_PATTERN = detailKeyPattern(DETAIL_PATHS)
+// Trino's json_extract takes quoted members (`x-amz-acl`) in brackets only.
+const DETAIL_PATHS = Object.values(REQUEST_DETAIL_PATHS).map(trinoJsonPath)
+const DETAIL_KEY_PATTERN = detailKeyPattern(Object.values(REQUEST_DETAIL_PATHS))
 
 type QueryName = 'athena/calls' | 'athena/unattributed' | 'athena/coverage'
 

@@ -129,11 +129,28 @@ export async function classifyFile(file: string): Promise<Classification> {
       await handle.close()
     }
   } catch (error) {
-    return { kind: 'bad', reason: `cannot read the file: ${errorMessage(error)}` }
+    // `EACCES: permission denied, open '<path>'`: the path is shown beside the reason anyway.
+    const message = errorMessage(error).replace(/, \w+ '[^']*'$/, '')
+    return { kind: 'bad', reason: `cannot read the file: ${message}` }
   }
   const gzip = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b
   if (!gzip) {
-    return classifyText(raw.toString('utf8'), { wholeFile: raw.length === size, gzip: false })
+    const verdict = classifyText(raw.toString('utf8'), {
+      wholeFile: raw.length === size,
+      gzip: false,
+    })
+    if (verdict.kind !== 'log') return verdict
+    // Every shape ends with a closing `}` or `]`; a file cut in a record does not, and DuckDB
+    // would read its last record as a bad one and lose the rest without an error.
+    const tail = await readTail(file, size)
+    if (tail !== undefined && !completeEnding(tail, verdict.plan.format, size <= TAIL_BYTES)) {
+      return {
+        kind: 'bad',
+        reason:
+          'truncated: the file ends in the middle of a record (an interrupted download or copy?)',
+      }
+    }
+    return verdict
   }
   const wholeFile = size <= PEEK_GZIP_BYTES
   let text: string
@@ -152,4 +169,43 @@ export async function classifyFile(file: string): Promise<Classification> {
     }
   }
   return classifyText(text, { wholeFile, gzip: true })
+}
+
+/**
+ * Whether a file's last bytes end a value: a closing bracket, and in JSON Lines a last line that
+ * parses (a cut inside a record can end on an inner `}`).
+ */
+function completeEnding(tail: string, format: ReadPlan['format'], wholeFile: boolean): boolean {
+  const body = tail.trimEnd()
+  if (!/[}\]]$/.test(body)) return false
+  if (format !== 'newline_delimited') return true
+  const newline = body.lastIndexOf('\n')
+  // A last line longer than the tail read cannot be checked here; DuckDB still reads it.
+  if (newline === -1 && !wholeFile) return true
+  try {
+    JSON.parse(body.slice(newline + 1))
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Enough of a file's end to hold its last JSON Lines record in most exports. */
+const TAIL_BYTES = 256 * 1024
+
+/** The last bytes of a file as text, or undefined when it cannot be read. */
+async function readTail(file: string, size: number): Promise<string | undefined> {
+  try {
+    const handle = await open(file, 'r')
+    try {
+      const length = Math.min(size, TAIL_BYTES)
+      const buffer = Buffer.alloc(length)
+      const { bytesRead } = await handle.read(buffer, 0, length, size - length)
+      return buffer.subarray(0, bytesRead).toString('utf8')
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    return undefined
+  }
 }

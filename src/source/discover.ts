@@ -1,5 +1,5 @@
-import type { Dirent } from 'node:fs'
-import { readdir, stat } from 'node:fs/promises'
+import type { Dirent, Stats } from 'node:fs'
+import { lstat, readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { ScopedownError } from '../util/errors.js'
 import { DAY_MS, utcDay } from '../util/window.js'
@@ -26,6 +26,12 @@ export interface IgnoredFile {
 export interface Discovery {
   files: FoundFile[]
   ignored: IgnoredFile[]
+  /** Folders that could not be listed and links that lead nowhere: holes in the evidence. */
+  unreadable: UnreadableInput[]
+  /** Paths that reached a file or folder already found (links, overlapping inputs): read once. */
+  duplicates: number
+  /** Symbolic links that lead back into a folder being walked: not followed. */
+  loops: number
 }
 
 /** Extensions a folder walk considers; a file named explicitly is always considered. */
@@ -103,29 +109,87 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${out}$`)
 }
 
-async function walk(dir: string, onFile: (file: string) => void): Promise<void> {
+/** What a walk found besides files: holes, and links it did not follow twice. */
+interface WalkState {
+  unreadable: UnreadableInput[]
+  /** Real paths of the folders entered by this walk: a folder is listed once. */
+  entered: Set<string>
+  duplicates: number
+  loops: number
+}
+
+/**
+ * Lists `dir` recursively, following symbolic links. A folder is entered once by its real path,
+ * so a link back to an ancestor (a loop) or to a folder already walked (`latest -> 2023`) is not
+ * walked again; each file is handed over with its real path, so the caller can count it once. A
+ * folder that cannot be listed and a link that leads nowhere are holes in the evidence.
+ */
+async function walk(
+  dir: string,
+  state: WalkState,
+  onFile: (file: string, realFile: string) => void,
+  ancestors: readonly string[] = [],
+): Promise<void> {
+  let real: string
   let entries: Dirent[]
   try {
+    real = await realpath(dir)
+    if (state.entered.has(real)) {
+      if (ancestors.includes(real)) state.loops++
+      else state.duplicates++
+      return
+    }
+    state.entered.add(real)
     entries = await readdir(dir, { withFileTypes: true })
   } catch (error) {
-    throw new ScopedownError('INPUT_INVALID', `cannot list folder ${dir}: ${String(error)}`, {
-      hint: 'check the folder exists and is readable',
-      cause: error,
-    })
+    state.unreadable.push(
+      unreadableInput('folder', dir, `cannot list the folder: ${ioReason(error)}`),
+    )
+    return
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const entry of entries) {
     const full = path.join(dir, entry.name)
-    let isDir = entry.isDirectory()
-    let isFile = entry.isFile()
-    if (entry.isSymbolicLink()) {
-      const target = await stat(full).catch(() => undefined)
-      isDir = target?.isDirectory() ?? false
-      isFile = target?.isFile() ?? false
+    if (entry.isDirectory()) {
+      await walk(full, state, onFile, [...ancestors, real])
+    } else if (entry.isFile()) {
+      onFile(full, path.join(real, entry.name))
+    } else if (entry.isSymbolicLink()) {
+      let target: Stats
+      try {
+        target = await stat(full)
+      } catch (error) {
+        if (LOG_EXTENSION.test(full) || ioCode(error) !== 'ENOENT') {
+          state.unreadable.push(
+            unreadableInput('file', full, `the symbolic link leads nowhere: ${ioReason(error)}`),
+          )
+        }
+        continue
+      }
+      if (target.isDirectory()) await walk(full, state, onFile, [...ancestors, real])
+      else if (target.isFile()) onFile(full, await realpath(full).catch(() => full))
     }
-    if (isDir) await walk(full, onFile)
-    else if (isFile) onFile(full)
   }
+}
+
+function ioCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error
+    ? String((error as { code: unknown }).code)
+    : undefined
+}
+
+/** `EACCES: permission denied` rather than the whole Node message with the path repeated. */
+function ioReason(error: unknown): string {
+  const code = ioCode(error)
+  const known: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOENT: 'no such file or folder',
+    ELOOP: 'too many levels of symbolic links',
+    EIO: 'input/output error',
+    ENOTDIR: 'not a folder',
+  }
+  return code && known[code] ? `${code}: ${known[code]}` : String(error)
 }
 
 /** The folder a glob can be listed from: its leading path segments without glob characters. */
@@ -148,9 +212,19 @@ function globBase(glob: string): string {
  */
 export async function discoverLogFiles(inputs: readonly string[]): Promise<Discovery> {
   const files = new Map<string, FoundFile>()
+  /** Real path -> the path it was first found by: each file is read once. */
+  const seen = new Map<string, string>()
   const ignored = new Map<string, IgnoredFile>()
-  const consider = (file: string, fromWalk: boolean) => {
+  const unreadable: UnreadableInput[] = []
+  let duplicates = 0
+  let loops = 0
+  const consider = (file: string, realFile: string, fromWalk: boolean) => {
     const absolute = path.resolve(file)
+    const first = seen.get(realFile)
+    if (first !== undefined && first !== absolute) {
+      duplicates++
+      return
+    }
     if (files.has(absolute)) return
     const reason = ignoredByName(absolute)
     if (reason) ignored.set(absolute, { path: absolute, reason, quiet: true })
@@ -163,34 +237,49 @@ export async function discoverLogFiles(inputs: readonly string[]): Promise<Disco
     } else {
       // Named explicitly (or by a glob) after a walk skipped it for its extension: it counts.
       ignored.delete(absolute)
+      seen.set(realFile, absolute)
       const layoutDay = layoutDayOf(absolute)
       files.set(absolute, layoutDay ? { path: absolute, layoutDay } : { path: absolute })
     }
   }
+  const walkFrom = async (dir: string, onFile: (file: string, realFile: string) => void) => {
+    const state: WalkState = { unreadable, entered: new Set(), duplicates: 0, loops: 0 }
+    await walk(dir, state, onFile)
+    duplicates += state.duplicates
+    loops += state.loops
+  }
 
   for (const input of inputs) {
     const info = await stat(input).catch(() => undefined)
-    if (info?.isFile()) consider(input, false)
-    else if (info?.isDirectory()) await walk(input, (f) => consider(f, true))
+    if (info?.isFile()) {
+      consider(input, await realpath(input).catch(() => path.resolve(input)), false)
+    } else if (info?.isDirectory()) await walkFrom(input, (f, r) => consider(f, r, true))
     else if (GLOB_CHARS.test(input)) {
       const base = globBase(input)
       const pattern = globToRegExp(toPosix(path.resolve(input)))
       let matched = 0
       const baseInfo = await stat(base).catch(() => undefined)
       if (baseInfo?.isDirectory()) {
-        await walk(base, (f) => {
+        await walkFrom(base, (f, r) => {
           if (pattern.test(toPosix(path.resolve(f)))) {
             matched++
-            consider(f, false)
+            consider(f, r, false)
           }
         })
       }
-      if (matched === 0) {
+      if (matched === 0 && unreadable.length === 0) {
         throw new ScopedownError('USAGE', `--logs ${input}: no file matches this pattern`, {
           hint: 'check the pattern, or pass the folder itself (it is searched recursively)',
         })
       }
     } else {
+      const linked = await lstat(input).catch(() => undefined)
+      if (linked?.isSymbolicLink()) {
+        unreadable.push(
+          unreadableInput('file', path.resolve(input), 'the symbolic link leads nowhere'),
+        )
+        continue
+      }
       throw new ScopedownError('USAGE', `--logs ${input}: no such file or folder`, {
         hint: 'pass CloudTrail files, folders (searched recursively) or quoted globs',
       })
@@ -198,7 +287,13 @@ export async function discoverLogFiles(inputs: readonly string[]): Promise<Disco
   }
   const byPath = (a: { path: string }, b: { path: string }) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0
-  return { files: [...files.values()].sort(byPath), ignored: [...ignored.values()].sort(byPath) }
+  return {
+    files: [...files.values()].sort(byPath),
+    ignored: [...ignored.values()].sort(byPath),
+    unreadable: unreadable.sort((a, b) => (a.input < b.input ? -1 : a.input > b.input ? 1 : 0)),
+    duplicates,
+    loops,
+  }
 }
 
 /**
@@ -231,38 +326,74 @@ export function pruneByWindow<F extends FoundFile>(
   return { kept, pruned }
 }
 
-/** `.../<account>/CloudTrail/<region>/...` in a path, or `<account>_CloudTrail_<region>_` in a name. */
-const LAYOUT_PLACE = /(?:^|\/)(\d{12})\/CloudTrail\/([a-z0-9-]+)\//
-const NAME_PLACE = /(?:^|\/)(\d{12})_CloudTrail_([a-z0-9-]+)_\d{8}T\d{4}Z_[^/]*$/
+/**
+ * `.../<account>/CloudTrail[/<region>[/YYYY[/MM[/DD]]]]` in a path (file or folder): how much of
+ * the S3 layout a path pins down.
+ */
+const LAYOUT_SCOPE =
+  /(?:^|\/)(\d{12})\/CloudTrail(?:\/([a-z0-9-]+)(?:\/(\d{4})(?:\/(\d{2})(?:\/(\d{2}))?)?)?)?(?:\/|$)/
+/** `<account>_CloudTrail_<region>_YYYYMMDDTHHmmZ_...`: a delivery file's name. */
+const NAME_SCOPE = /(?:^|\/)(\d{12})_CloudTrail_([a-z0-9-]+)_(\d{4})(\d{2})(\d{2})T\d{4}Z_[^/]*$/
 
-/** The account and region the S3 layout places a file in, when its path or name says. */
-export function layoutPlaceOf(file: string): { accountId?: string; region?: string } {
+/**
+ * The account, region and UTC days whose events a path (file or folder) of the S3 layout may
+ * hold. A file lands in the folder of its delivery day, so its events are from up to
+ * LAYOUT_DAYS_AFTER days before that day to LAYOUT_DAYS_BEFORE after; a month or year folder
+ * spans its days with the same margins. What the path does not say stays undefined (unknown).
+ */
+export function layoutScopeOf(file: string): {
+  accountId?: string
+  region?: string
+  days?: string[]
+} {
   const posix = toPosix(file)
-  const parts = NAME_PLACE.exec(posix) ?? LAYOUT_PLACE.exec(posix)
+  const parts = NAME_SCOPE.exec(posix) ?? LAYOUT_SCOPE.exec(posix)
   if (!parts) return {}
-  return { accountId: parts[1] as string, region: parts[2] as string }
+  const [, accountId, region, year, month, day] = parts
+  const scope: { accountId?: string; region?: string; days?: string[] } = {
+    ...(accountId ? { accountId } : {}),
+    ...(region ? { region } : {}),
+  }
+  if (!year) return scope
+  const y = Number(year)
+  const first = Date.UTC(y, month ? Number(month) - 1 : 0, day ? Number(day) : 1)
+  const last = day ? first : month ? Date.UTC(y, Number(month), 0) : Date.UTC(y, 11, 31)
+  if (Number.isNaN(first) || (day && utcDay(new Date(first)) !== `${year}-${month}-${day}`))
+    return scope
+  const days: string[] = []
+  for (
+    let t = first - LAYOUT_DAYS_AFTER * DAY_MS;
+    t <= last + LAYOUT_DAYS_BEFORE * DAY_MS;
+    t += DAY_MS
+  )
+    days.push(utcDay(new Date(t)))
+  return { ...scope, days }
 }
 
 /**
- * The evidence-ledger entry for a file that could not be read: where the layout places it and
- * the UTC days its events may fall on (a file lands in the folder of its delivery day, so its
- * events are from that day back to LAYOUT_DAYS_AFTER days before, and up to LAYOUT_DAYS_BEFORE
- * after). A file the layout does not place is a hole in every account and day.
+ * The evidence-ledger entry for a file or folder that could not be read, placed by the S3
+ * layout when its path says where it is; a path the layout does not place is a hole in every
+ * account and day.
  */
-export function unreadableFile(file: string, reason: string): UnreadableInput {
-  const place = layoutPlaceOf(file)
-  const day = layoutDayOf(file)
-  const days: string[] = []
-  if (day) {
-    const at = Date.parse(`${day}T00:00:00Z`)
-    for (let d = -LAYOUT_DAYS_AFTER; d <= LAYOUT_DAYS_BEFORE; d++)
-      days.push(utcDay(new Date(at + d * DAY_MS)))
-  }
-  return {
-    kind: 'file',
-    input: file,
-    reason,
-    ...place,
-    ...(day ? { days } : {}),
-  }
+export function unreadableInput(
+  kind: 'file' | 'folder',
+  input: string,
+  reason: string,
+): UnreadableInput {
+  return { kind, input, reason, ...layoutScopeOf(input) }
+}
+
+/**
+ * Splits holes into those that may hold events of `[start, end)` (by the same day margins as
+ * files) and those that cannot: a folder of last year does not matter to this window.
+ */
+export function holesInWindow(
+  holes: readonly UnreadableInput[],
+  window: { start: Date; end: Date },
+): UnreadableInput[] {
+  const firstDay = utcDay(new Date(window.start.getTime()))
+  const lastDay = utcDay(new Date(window.end.getTime() - 1))
+  return holes.filter(
+    (hole) => hole.days === undefined || hole.days.some((d) => d >= firstDay && d <= lastDay),
+  )
 }

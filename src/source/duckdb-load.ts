@@ -7,7 +7,7 @@ import { BOOLEAN, LIST, listValue, VARCHAR } from '@duckdb/node-api'
 import { errorMessage, ScopedownError } from '../util/errors.js'
 import { type Classification, classifyFile, planKey, type ReadPlan } from './classify.js'
 import { readQuery } from './queries.js'
-import { REQUEST_DETAIL_PATHS } from './request-details.js'
+import { REQUEST_DETAIL_PATHS, topLevelKey } from './request-details.js'
 
 /** A file about to be read, with the plan for reading it. */
 export interface PlannedFile {
@@ -44,11 +44,12 @@ const PROGRESS_INTERVAL_MS = 250
 /**
  * A regex matching `"<key>":` for every top-level key REQUEST_DETAIL_PATHS start with: events
  * whose requestParameters text has none of them skip the JSON path extraction. A path without a
- * plain top-level key disables the shortcut (the pattern then matches everything).
+ * plain or quoted top-level key disables the shortcut (the pattern then matches everything).
  */
 export function detailKeyPattern(paths: readonly string[]): string {
-  const keys = paths.map((p) => /^\$\.([A-Za-z0-9_]+)/.exec(p)?.[1])
+  const keys = paths.map(topLevelKey)
   if (keys.some((k) => k === undefined)) return ''
+  // Keys are letters, digits, `_` and `-` (S3 headers): all literal outside a character class.
   return `"(?:${[...new Set(keys)].join('|')})"\\s*:`
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { rmSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import path from 'node:path'
 import {
@@ -22,8 +23,9 @@ import {
   type Discovery,
   discoverLogFiles,
   type FoundFile,
+  holesInWindow,
   pruneByWindow,
-  unreadableFile,
+  unreadableInput,
 } from './discover.js'
 import { loadLevel1, type PlannedFile } from './duckdb-load.js'
 import { type Row, toApiCall, toCoverage, toUnattributed } from './duckdb-results.js'
@@ -78,6 +80,13 @@ export async function createDuckDbSource(options: DuckDbSourceOptions): Promise<
   const connection = await instance.connect()
   await connection.run(readQuery('duckdb/setup'))
   return new DuckDbSource(instance, connection, discovery, spillDir, options)
+}
+
+/** Delivery files smaller than this are peeked before DuckDB reads them (see #plan). */
+const MIN_UNPEEKED_BYTES = 4096
+
+async function sizeOf(file: string): Promise<number> {
+  return (await stat(file).catch(() => undefined))?.size ?? 0
 }
 
 /** The DuckDB-backed LogSource; owns one DuckDB instance and connection until close(). */
@@ -145,7 +154,13 @@ class DuckDbSource implements LogSource {
     this.#logger.debug('duckdb: files loaded', { files: planned.length, ms: Date.now() - started })
     unreadable.push(...loaded.unreadable)
     ignored.push(...loaded.ignoredFiles)
-    for (const file of unreadable) this.#logger.warn(`skipped ${file.path}: ${file.reason}`)
+    const byPath = (a: { path: string }, b: { path: string }) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : 0
+    const holes = [
+      ...holesInWindow(this.#discovery.unreadable, bounds),
+      ...unreadable.sort(byPath).map((f) => unreadableInput('file', f.path, f.reason)),
+    ]
+    for (const hole of holes) this.#logger.warn(`cannot read ${hole.input}: ${hole.reason}`)
     for (const file of ignored) this.#logger.info(`ignored ${file.path}: ${file.reason}`)
 
     const { totals, ...aggregated } = await this.#aggregate(query)
@@ -153,13 +168,14 @@ class DuckDbSource implements LogSource {
       calls: aggregated.calls.length,
       ms: Date.now() - started,
     })
-    const byPath = (a: { path: string }, b: { path: string }) =>
-      a.path < b.path ? -1 : a.path > b.path ? 1 : 0
     const inputs: InputReport = {
       filesRead: loaded.filesRead,
       filesPruned: pruned.length,
       filesIgnored: this.#discovery.ignored.length + ignored.length,
-      unreadable: unreadable.sort(byPath).map((f) => unreadableFile(f.path, f.reason)),
+      unreadable: holes,
+      duplicatesSkipped: this.#discovery.duplicates,
+      symlinkLoops: this.#discovery.loops,
+      ...layoutRange(this.#discovery.files),
       badRecords: totals.badRecords,
       eventsInWindow: totals.eventsInWindow,
     }
@@ -206,7 +222,9 @@ class DuckDbSource implements LogSource {
     const ignored: { path: string; reason: string }[] = []
     for (const file of files) {
       const fromName = planFromName(file.path)
-      if (fromName) {
+      // DuckDB reads a gzip cut off within its first bytes as an empty file, without an error:
+      // small files are peeked instead, which inflates them whole and catches the truncation.
+      if (fromName && (await sizeOf(file.path)) >= MIN_UNPEEKED_BYTES) {
         planned.push({ path: file.path, plan: fromName, peeked: false })
         continue
       }
@@ -230,4 +248,14 @@ class DuckDbSource implements LogSource {
     const reader = await this.#connection.runAndReadAll(sql, params.values, params.types)
     return reader.getRowObjectsJS()
   }
+}
+
+/** The first and last layout day of the found files, when any file has one. */
+function layoutRange(files: readonly FoundFile[]): {
+  layoutDays?: { first: string; last: string }
+} {
+  const days = files.flatMap((f) => (f.layoutDay ? [f.layoutDay] : [])).sort()
+  const [first] = days
+  const last = days.at(-1)
+  return first && last ? { layoutDays: { first, last } } : {}
 }

@@ -5,8 +5,10 @@
  *
  * Keep each value small and low in cardinality: sources group calls by the distinct combinations
  * of these values, so a path that yields a whole request body (or a per-call id) multiplies rows.
- * Paths use only `$.a.b` and `$.a[0].b`, which DuckDB, Athena (Trino) and CloudTrail Lake share.
- * Keys are camelCase as CloudTrail writes request members; the mapper knows them by these keys.
+ * Paths use only `$.a.b`, `$.a[0].b` and, for member names with hyphens (S3 request headers such
+ * as `x-amz-acl`, which CloudTrail writes into requestParameters as they were sent), `$."x-amz-acl"`.
+ * DuckDB reads all three; Trino (Athena) wants the quoted form as `$["x-amz-acl"]`: see
+ * trinoJsonPath. Keys are as CloudTrail writes request members; the mapper knows them by these keys.
  */
 export const REQUEST_DETAIL_PATHS: Readonly<Record<string, string>> = {
   // --- iam:PassRole targets (role ARN or name), see src/usage/overrides/dependent.json ---
@@ -34,6 +36,21 @@ export const REQUEST_DETAIL_PATHS: Readonly<Record<string, string>> = {
   tags: '$.tags',
   tagSpecificationSet: '$.tagSpecificationSet.items[0].resourceType', // EC2: small, says "tags given"
   tagsList: '$.tagsList', // CloudTrail CreateTrail
+  Tags: '$.Tags', // services that log request members in PascalCase (FSx, SageMaker ...)
+  tagSpecifications: '$.tagSpecifications', // non-EC2 services that take TagSpecifications
+  TagSpecifications: '$.TagSpecifications',
+  // --- S3 request headers that need a second permission (S3 API Reference, "Permissions") ---
+  'x-amz-acl': '$."x-amz-acl"', // canned ACL: s3:PutBucketAcl / s3:PutObjectAcl unless "private"
+  'x-amz-grant-full-control': '$."x-amz-grant-full-control"', // explicit grants: same
+  'x-amz-grant-read': '$."x-amz-grant-read"',
+  'x-amz-grant-read-acp': '$."x-amz-grant-read-acp"',
+  'x-amz-grant-write': '$."x-amz-grant-write"',
+  'x-amz-grant-write-acp': '$."x-amz-grant-write-acp"',
+  'x-amz-bucket-object-lock-enabled': '$."x-amz-bucket-object-lock-enabled"', // CreateBucket
+  'x-amz-object-ownership': '$."x-amz-object-ownership"', // CreateBucket: ownership controls
+  'x-amz-tagging': '$."x-amz-tagging"', // PutObject/CopyObject/CreateMultipartUpload: object tags
+  'x-amz-object-lock-mode': '$."x-amz-object-lock-mode"', // retention (the date is per call: not read)
+  'x-amz-object-lock-legal-hold': '$."x-amz-object-lock-legal-hold"', // legal hold ON/OFF
   // --- request shapes that decide which action applies ---
   versionId: '$.versionId', // S3 object version => s3:*Version* actions
   bucketName: '$.bucketName', // S3: bucket-level vs account-level (S3 Control) public access block
@@ -61,16 +78,40 @@ export function projectRequestParameters(
   return out
 }
 
-/** Reads `$.a.b[0].c`, the only path form REQUEST_DETAIL_PATHS uses. */
+/** Segments of `$.a."b-c"[0].d`: member names and `[n]` indexes. */
+function pathSegments(path: string): string[] {
+  return (path.replace(/^\$\.?/, '').match(/"[^"]+"|[^.[\]"]+|\[\d+\]/g) ?? []).map((part) =>
+    part.startsWith('"') ? part.slice(1, -1) : part,
+  )
+}
+
+/** Reads `$.a.b[0].c` and `$."x-amz-acl"`, the only path forms REQUEST_DETAIL_PATHS uses. */
 function readJsonPath(root: unknown, path: string): unknown {
   let current: unknown = root
-  for (const part of path.replace(/^\$\.?/, '').match(/[^.[\]]+|\[\d+\]/g) ?? []) {
+  for (const part of pathSegments(path)) {
     if (current === null || typeof current !== 'object') return undefined
     const index = /^\[(\d+)\]$/.exec(part)?.[1]
     if (index === undefined) current = (current as Record<string, unknown>)[part]
     else current = Array.isArray(current) ? current[Number(index)] : undefined
   }
   return current
+}
+
+/**
+ * A detail path in the form Trino's json_extract (Athena) accepts: a quoted member `."x-amz-acl"`
+ * becomes `["x-amz-acl"]`, since Trino's dot notation takes letters, digits and `_` only.
+ */
+export function trinoJsonPath(path: string): string {
+  return path.replace(/\."([^"]+)"/g, '["$1"]')
+}
+
+/**
+ * The top-level request member a detail path starts with (`$.tags[0]` -> `tags`,
+ * `$."x-amz-acl"` -> `x-amz-acl`): engines test for these keys in the raw text before
+ * extracting anything, since most events carry none of them.
+ */
+export function topLevelKey(path: string): string | undefined {
+  return /^\$\.(?:"([^"]+)"|([A-Za-z0-9_]+))/.exec(path)?.slice(1).find(Boolean)
 }
 
 /**

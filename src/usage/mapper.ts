@@ -1,6 +1,7 @@
 import type { IamAction } from '../model.js'
 import { decodeRequestDetails, projectRequestParameters } from '../source/request-details.js'
 import type { ActionCatalog } from './catalog.js'
+import { buildReverseIndex, compareText } from './mapper-index.js'
 import {
   bundledOverrides,
   type DetailTest,
@@ -105,7 +106,9 @@ export function createActionMapper(
     const details = resolveDetails(input)
     const actions = new ActionSet(catalog)
     const override = overrides.events.get(key)
+    const pattern = override ? undefined : matchPattern(prefix, name)
     if (override) applyOverride(override, details, actions)
+    else if (pattern) for (const action of pattern) actions.add(action)
     else if (catalog.get(`${prefix}:${name}`)) actions.add(`${prefix}:${name}`)
     else applyHttpVerbs(prefix, name, actions)
 
@@ -165,10 +168,19 @@ export function createActionMapper(
       else if (outcome === false) for (const a of rule.otherwise ?? []) actions.add(a)
       else if (rule.unknownRequest !== 'skip') {
         // Unknown request: keep every alternative, so no used permission is dropped.
-        const note = `possible: the request does not show ${rule.when.field}`
+        const note = `possible: depends on ${rule.when.field} in the request, which is not known`
         for (const a of [...rule.add, ...(rule.otherwise ?? [])]) actions.add(a, { note })
       }
     }
+  }
+
+  /** The actions of the first event-name family `name` belongs to, `$1` filled in. */
+  function matchPattern(prefix: string, name: string): string[] | undefined {
+    for (const pattern of overrides.patterns) {
+      const match = pattern.prefix === prefix ? pattern.match.exec(name) : null
+      if (match) return pattern.actions.map((a) => a.replace(/\$1/g, match[1] ?? ''))
+    }
+    return undefined
   }
 
   function applyHttpVerbs(prefix: string, name: string, actions: ActionSet): void {
@@ -283,7 +295,7 @@ function evaluate(test: DetailTest, details: Details | undefined): boolean | 'un
   if (!details) return 'unknown'
   const value = details[test.field]
   if ('present' in test) return isPresent(value) === test.present
-  if (!isPresent(value)) return 'unknown'
+  if (!isPresent(value)) return test.ifAbsent === 'no-match' ? false : 'unknown'
   const re = new RegExp(test.matches, 'i')
   return textValues(value).some((text) => re.test(text))
 }
@@ -434,114 +446,6 @@ class ActionSet {
   }
 
   toList() {
-    return [...this.#entries.values()].sort((a, b) => a.action.localeCompare(b.action))
+    return [...this.#entries.values()].sort((a, b) => compareText(a.action, b.action))
   }
-}
-
-function buildReverseIndex(
-  catalog: ActionCatalog,
-  overrides: Overrides,
-  servicePrefix: (eventSource: string) => string,
-): Map<string, EventRef[]> {
-  const index = new Map<string, EventRef[]>()
-  const add = (action: string, ref: EventRef) => {
-    const info = catalog.get(action)
-    if (!info) return
-    const list = index.get(info.action.toLowerCase()) ?? []
-    list.push(ref)
-    index.set(info.action.toLowerCase(), list)
-  }
-  // Memoised per prefix: the catalog asks for every one of its 22k actions (explain-action's start-up).
-  const hosts = new Map<string, string[]>()
-  const hostsFor = (prefix: string) => {
-    const known = hosts.get(prefix)
-    if (known) return known
-    const renamed = [...overrides.renames].filter(([, r]) => r.prefix === prefix).map(([h]) => h)
-    const found = [`${prefix}.amazonaws.com`, ...renamed].filter((h) => servicePrefix(h) === prefix)
-    hosts.set(prefix, found)
-    return found
-  }
-  for (const override of overrides.events.values()) {
-    const [prefix = '', eventName = ''] = override.key.split(':')
-    const named = [
-      ...(override.actions ?? []),
-      ...(override.rules ?? []).flatMap((r) => [...r.add, ...(r.otherwise ?? [])]),
-    ]
-    for (const action of named) {
-      for (const eventSource of hostsFor(prefix)) {
-        add(action, { eventSource, eventName, via: 'override', why: override.why })
-      }
-    }
-  }
-  for (const service of catalog.services()) {
-    for (const info of catalog.actions(service)) {
-      const name = info.action.slice(info.service.length + 1)
-      if (overrides.events.has(info.action.toLowerCase())) continue
-      if (overrides.permissionless.has(info.action.toLowerCase())) continue
-      if (info.action === 'iam:PassRole') continue // permission-only: there is no PassRole event (Q52)
-      for (const eventSource of hostsFor(service)) {
-        add(info.action, { eventSource, eventName: name, via: 'same-name' })
-      }
-    }
-  }
-  for (const [prefix, service] of overrides.httpVerbs) {
-    for (const entry of service.verbs) {
-      for (const verb of entry.verbs) {
-        add(`${prefix}:${verb}`, {
-          eventSource: `${prefix}.amazonaws.com`,
-          eventName: entry.match,
-          via: 'http-verb',
-          why: service.why,
-        })
-      }
-    }
-  }
-  const dependent = overrides.dependent
-  add('iam:PassRole', {
-    eventSource: '*',
-    eventName: '*',
-    via: 'dependent',
-    why: `${dependent.passRole.why} Read from: ${[...dependent.passRole.roleFields, ...dependent.passRole.instanceProfileFields].join(', ')}`,
-  })
-  for (const [event, actions] of Object.entries(dependent.tagOnCreate.byEvent)) {
-    const [prefix = '', eventName = ''] = event.split(':')
-    for (const action of actions) {
-      add(action, {
-        eventSource: `${prefix}.amazonaws.com`,
-        eventName,
-        via: 'dependent',
-        why: dependent.tagOnCreate.why,
-      })
-    }
-  }
-  for (const service of catalog.services()) {
-    const tagActions = dependent.tagOnCreate.byService[service] ?? [
-      `${service}:${dependent.tagOnCreate.defaultAction}`,
-    ]
-    for (const action of tagActions) {
-      add(action, {
-        eventSource: `${service}.amazonaws.com`,
-        eventName: '* (with tags)',
-        via: 'dependent',
-        why: dependent.tagOnCreate.why,
-      })
-    }
-  }
-  for (const event of dependent.lambdaLayers.events) {
-    const [, eventName = ''] = event.split(':')
-    add(dependent.lambdaLayers.action, {
-      eventSource: 'lambda.amazonaws.com',
-      eventName,
-      via: 'dependent',
-      why: dependent.lambdaLayers.why,
-    })
-  }
-  for (const list of index.values()) {
-    list.sort((a, b) =>
-      `${a.via}${a.eventSource}${a.eventName}`.localeCompare(
-        `${b.via}${b.eventSource}${b.eventName}`,
-      ),
-    )
-  }
-  return index
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod'
 import type { IamAction } from '../model.js'
+import { closest } from '../util/closest.js'
 import { ScopedownError } from '../util/errors.js'
 import { type ActionCatalog, patternToRegExp } from './catalog.js'
-import observabilityJson from './data/observability.json' with { type: 'json' }
+import observabilityJson from './overrides/observability.json' with { type: 'json' }
 import { bundledOverrides } from './overrides.js'
 
 /**
@@ -13,7 +14,7 @@ import { bundledOverrides } from './overrides.js'
  * - `data`: logged only when the trail's event selectors capture its data-event resource type;
  * - `unlogged`: never logged as its own event (iam:PassRole, forward-access KMS use ...);
  * - `unknown`: not in the catalog, so nothing can be said.
- * The tables live in src/usage/data/observability.json; the trail's side comes from config or a
+ * The tables live in src/usage/overrides/observability.json; the trail's side comes from config or a
  * saved `aws cloudtrail get-event-selectors` answer (parseEventSelectors).
  */
 export type ObservabilityClass = 'management' | 'data' | 'unlogged' | 'unknown'
@@ -199,7 +200,17 @@ export function createObservability(
     }
   }
 
-  return { logging, classify }
+  // The planner asks about every granted action of every role: answer each action once per model.
+  const answers = new Map<string, ActionObservability>()
+  const remembered = (action: IamAction) => {
+    let answer = answers.get(action)
+    if (!answer) {
+      answer = classify(action)
+      answers.set(action, answer)
+    }
+    return answer
+  }
+  return { logging, classify: remembered }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,6 +225,11 @@ export interface TrailLoggingConfig {
   )[]
   managementEvents?: 'all' | 'read-only' | 'write-only' | 'none'
   excludeManagementEventSources?: readonly string[]
+}
+
+/** The data event resource types scopedown knows (`AWS::S3::Object` ...), sorted. */
+export function knownDataEventTypes(): string[] {
+  return [...new Set(loadTables().dataEvents.map((d) => d.resourceType))].sort()
 }
 
 export function trailLoggingFromConfig(config: TrailLoggingConfig): TrailLogging {
@@ -239,6 +255,17 @@ export function trailLoggingFromConfig(config: TrailLoggingConfig): TrailLogging
         ...(entry.arnPrefixes ? { arnPrefixes: [...entry.arnPrefixes] } : {}),
       })
     } else if (entry.startsWith('AWS::')) {
+      const known = tables.dataEvents.map((d) => d.resourceType)
+      if (!known.includes(entry)) {
+        const near = closest(entry, known)
+        throw new ScopedownError(
+          'CONFIG_INVALID',
+          `dataEvents: '${entry}' is not a CloudTrail data event resource type${near ? `: did you mean '${near}'?` : ''}`,
+          {
+            hint: `known types include ${known.slice(0, 6).join(', ')} ...; or use a service prefix such as s3`,
+          },
+        )
+      }
       data.push({ resourceType: entry, read: true, write: true })
     } else {
       const types = tables.dataEvents.filter((d) =>

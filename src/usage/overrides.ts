@@ -14,10 +14,16 @@ import permissionlessJson from './overrides/permissionless.json' with { type: 'j
 const actionName = z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9*]+$/, 'expected service:Action')
 const why = z.string().min(1)
 
-/** A test on one request detail (a key of REQUEST_DETAIL_PATHS). */
+/**
+ * A test on one request detail (a key of REQUEST_DETAIL_PATHS). A `matches` test on an absent
+ * field is undecided (the request may not have been logged in full), unless `ifAbsent` says
+ * `no-match`: for request headers, which CloudTrail records whenever they were sent.
+ */
 const TestSchema = z.union([
   z.object({ field: z.string(), present: z.boolean() }).strict(),
-  z.object({ field: z.string(), matches: z.string() }).strict(),
+  z
+    .object({ field: z.string(), matches: z.string(), ifAbsent: z.literal('no-match').optional() })
+    .strict(),
 ])
 
 const RuleSchema = z
@@ -48,9 +54,15 @@ const ServiceVerbsSchema = z
   })
   .strict()
 
+/** Actions of every event name a regex matches; `$1` in an action stands for the first group. */
+const EventPatternSchema = z
+  .object({ actions: z.array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9$]+$/)), why })
+  .strict()
+
 const EventsFileSchema = z.object({
   $comment: z.string().optional(),
   events: z.record(z.string(), EventOverrideSchema),
+  patterns: z.record(z.string(), EventPatternSchema).optional(),
   httpVerbs: z.record(z.string(), ServiceVerbsSchema),
 })
 
@@ -99,6 +111,14 @@ export type DetailTest = z.infer<typeof TestSchema>
 export type MappingRule = z.infer<typeof RuleSchema>
 export type EventOverride = z.infer<typeof EventOverrideSchema>
 export type ServiceVerbs = z.infer<typeof ServiceVerbsSchema>
+/** A family of event names mapped by one rule, keyed `<prefix>:<regex on the event name>`. */
+export interface EventPattern {
+  key: string
+  prefix: string
+  match: RegExp
+  actions: readonly string[]
+  why: string
+}
 export type DependentRules = z.infer<typeof DependentFileSchema>
 
 /** Everything the mapper needs besides the catalog. Keys of maps are lower-cased for lookup. */
@@ -109,6 +129,8 @@ export interface Overrides {
   versionSuffixes: ReadonlyMap<string, { pattern: RegExp; why: string }>
   /** `prefix:eventname` (lower case) -> rule. */
   events: ReadonlyMap<string, EventOverride & { key: string }>
+  /** Event-name families (SQS batches, Compute Optimizer exports), tried after `events`. */
+  patterns: readonly EventPattern[]
   /** IAM prefix -> eventName -> HTTP verb actions (API Gateway). */
   httpVerbs: ReadonlyMap<string, ServiceVerbs>
   /** `prefix:eventname` (lower case) -> why it needs no permission. */
@@ -178,6 +200,16 @@ export function loadOverrides(files: OverrideFiles = BUNDLED): Overrides {
     renames: new Map(entries(sources.renames).map(([host, r]) => [host.toLowerCase(), r])),
     versionSuffixes,
     events: new Map(entries(events.events).map(([key, e]) => [key.toLowerCase(), { ...e, key }])),
+    patterns: entries(events.patterns ?? {}).map(([key, p]) => {
+      const colon = key.indexOf(':')
+      return {
+        key,
+        prefix: key.slice(0, colon).toLowerCase(),
+        match: new RegExp(key.slice(colon + 1)),
+        actions: p.actions,
+        why: p.why,
+      }
+    }),
     httpVerbs: new Map(entries(events.httpVerbs).map(([prefix, v]) => [prefix.toLowerCase(), v])),
     permissionless: permissionlessMap,
     dependent,

@@ -1,5 +1,6 @@
 import type { IamAction, IsoDate, Window } from '../model.js'
 import type { ApiCall, Coverage } from '../source/types.js'
+import { compareCodeUnits } from '../util/compare.js'
 import type { ActionMapper, MappingResult } from './mapper.js'
 import type { DeniedAttempt, RoleUsage, UsedAction } from './types.js'
 
@@ -74,7 +75,7 @@ export function summarizeUsage(
 
   const used: UsedAction[] = []
   const denied: DeniedAttempt[] = []
-  for (const [action, f] of [...folded].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [action, f] of [...folded].sort(([a], [b]) => compareCodeUnits(a, b))) {
     if (f.calls > 0) {
       const resources = [...(f.resources ?? [])].sort()
       used.push({
@@ -160,6 +161,6 @@ function addResources(
 
 function sortCalls(calls: readonly ApiCall[]): ApiCall[] {
   return [...calls].sort((a, b) =>
-    `${a.eventSource} ${a.eventName}`.localeCompare(`${b.eventSource} ${b.eventName}`),
+    compareCodeUnits(`${a.eventSource} ${a.eventName}`, `${b.eventSource} ${b.eventName}`),
   )
 }

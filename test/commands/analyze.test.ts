@@ -146,19 +146,42 @@ describe('scopedown analyze', () => {
     expect(createUser).toMatchObject({ verdict: 'remove', because: 'outside-boundary' })
   })
 
-  it('still plans a role with thin coverage, with the shortfall as the first warning', async () => {
-    const { code, stdout } = await analyze([
+  it('refuses a role with thin coverage, naming role, account and window, unless --force', async () => {
+    const args = [
       '--role',
       'arn:aws:iam::333333333333:role/service/legacy-batch',
       '--policy',
       join(ACCOUNTS, '333333333333/roles/legacy-batch/inline/batch.json'),
       '--format',
       'json',
-    ])
-    expect(code).toBe(0)
-    const plan = JSON.parse(stdout)
+    ]
+    const refused = await analyze(args)
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toBe('')
+    expect(refused.stderr).toMatch(
+      /error: no plan for arn:aws:iam::333333333333:role\/service\/legacy-batch \(account 333333333333, window \[2026-08-03T00:00:00\.000Z, 2026-11-01T00:00:00\.000Z\)\): logs cover 6 of 90 days/,
+    )
+    expect(refused.stderr).toContain('--force')
+    const forced = await analyze([...args, '--force'])
+    expect(forced.code).toBe(0)
+    const plan = JSON.parse(forced.stdout)
     expect(plan.status).toBe('tighten')
     expect(plan.warnings[0]).toMatch(/logs cover 6 of 90 days/)
+  })
+
+  it("refuses when the logs hold no event of the role's account in the window", async () => {
+    const { code, stdout, stderr } = await analyze([
+      '--role',
+      'arn:aws:iam::444444444444:role/elsewhere',
+      '--policy',
+      join(ACCOUNTS, '111111111111/roles/orders-api/inline/orders-data.json'),
+    ])
+    expect(code).toBe(1)
+    expect(stdout).toBe('')
+    expect(stderr).toContain(
+      'error: no plan for arn:aws:iam::444444444444:role/elsewhere (account 444444444444',
+    )
+    expect(stderr).toContain('the logs hold no event of account 444444444444 in the window')
   })
 
   it('leaves a human role alone unless asked', async () => {

@@ -19,6 +19,15 @@ describe('scopedown explain-action', () => {
     expect(stdout).toMatch(/s3\.amazonaws\.com ListObjects {2}\[override\]/)
   })
 
+  it('lists what a call of the same name may also need (request headers), since the catalog lists no dependent actions', async () => {
+    const { code, stdout } = await explain('s3:CreateBucket')
+    expect(code).toBe(0)
+    expect(stdout).toContain('a CreateBucket call may also need:')
+    expect(stdout).toMatch(/ {2}s3:PutBucketAcl {2}\(possible: depends on x-amz-acl in the request/)
+    const json = JSON.parse((await explain('sqs:SendMessage', '--json')).stdout)
+    expect(json.callAlsoNeeds).toEqual([])
+  })
+
   it('prints JSON with --json', async () => {
     const { code, stdout } = await explain('iam:PassRole', '--json')
     expect(code).toBe(0)

@@ -64,6 +64,7 @@ beforeAll(() => {
     ],
     { account: OTHER_ACCOUNT },
   )
+  // Unreadable in every window: each command below names it and exits 1 (a hole in the evidence).
   badFile = writeFile(dir, 'broken.json', '{"Records": [')
 })
 afterAll(() => cleanup())
@@ -78,7 +79,7 @@ async function cli(args: string[], options: { tty?: boolean } = {}) {
 describe('scopedown usage', () => {
   it('prints an aligned table on stdout and a summary of inputs and coverage on stderr', async () => {
     const { code, stdout, stderr } = await cli([])
-    expect(code).toBe(0)
+    expect(code).toBe(1)
     const lines = stdout.trimEnd().split('\n')
     expect(lines[0]).toMatch(
       /^PRINCIPAL\s+EVENT SOURCE\s+EVENT NAME\s+CALLS\s+DENIED\s+FIRST SEEN\s+LAST SEEN$/,
@@ -91,7 +92,7 @@ describe('scopedown usage', () => {
     const eventNameColumn = (lines[0] ?? '').indexOf('EVENT NAME')
     for (const line of lines.slice(1))
       expect(line.slice(eventNameColumn)).toMatch(/^(GetObject|GetUser|SendMessage) /)
-    expect(stderr).toContain(`warn: skipped ${badFile}: invalid JSON`)
+    expect(stderr).toContain(`warn: cannot read ${badFile}: invalid JSON`)
     expect(stderr).toContain('window: [2026-08-17T12:00:00Z, 2026-11-15T12:00:00Z)')
     expect(stderr).toContain(
       'inputs: 2 files read, 0 outside the window, 0 not CloudTrail, 1 unreadable',
@@ -103,7 +104,7 @@ describe('scopedown usage', () => {
 
   it('prints the whole UsageResult as stable JSON', async () => {
     const { code, stdout } = await cli(['--format', 'json', '--days', '30'])
-    expect(code).toBe(0)
+    expect(code).toBe(1)
     const result = JSON.parse(stdout)
     expect(stdout).toBe(`${stableStringify(result, 2)}\n`)
     expect(Object.keys(result)).toEqual(['calls', 'coverage', 'inputs', 'unattributed'])
@@ -123,7 +124,7 @@ describe('scopedown usage', () => {
 
   it('prints one JSON object per call with --format jsonl', async () => {
     const { code, stdout } = await cli(['--format', 'jsonl'])
-    expect(code).toBe(0)
+    expect(code).toBe(1)
     const rows = stdout
       .trimEnd()
       .split('\n')
@@ -142,7 +143,7 @@ describe('scopedown usage', () => {
 
   it('prints CSV with a header, quoting where needed', async () => {
     const { code, stdout } = await cli(['--format', 'csv', '--role', 'bob'])
-    expect(code).toBe(0)
+    expect(code).toBe(1)
     expect(stdout.split('\n')[0]).toBe(
       'principalArn,principalType,accountId,eventSource,eventName,count,deniedCount,firstSeen,lastSeen,regions,resources,resourcesCapped',
     )
@@ -186,16 +187,18 @@ describe('scopedown usage', () => {
     ])
     expect(byArn.stdout.trimEnd().split('\n')).toHaveLength(1)
     const nobody = await cli(['--role', 'nobody'])
-    expect(nobody).toMatchObject({ code: 0, stdout: '' })
+    expect(nobody).toMatchObject({ code: 1, stdout: '' })
     expect(nobody.stderr).toContain('warn: no calls by nobody in the window')
   })
 
-  it('warns when the window leaves nothing to read, and still exits 0', async () => {
+  it('says which days the files hold when the window misses them all, and the flags to use', async () => {
     const { code, stdout, stderr } = await cli(['--start', '2020-01-01', '--end', '2020-02-01'])
-    expect(code).toBe(0)
+    expect(code).toBe(1)
     expect(stdout).toBe('')
     expect(stderr).toContain('inputs: 0 files read, 2 outside the window')
-    expect(stderr).toContain('warn: no CloudTrail file was read: check --logs and the window')
+    expect(stderr).toMatch(
+      /warn: every file lies outside the window: the files are dated (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2}) by their S3 folders; to cover them pass --start \1 --end \d{4}-\d{2}-\d{2}/,
+    )
   })
 
   it('draws a progress bar only when stderr is a terminal', async () => {

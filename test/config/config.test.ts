@@ -41,7 +41,7 @@ describe('config', () => {
 
   it('rejects an unknown source type and unknown keys', () => {
     const { issues } = validateConfig({ source: { type: 'splunk' }, extra: true })
-    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['source.type', '(root)']))
+    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['source.type', 'extra']))
   })
 
   it('resolves relative paths against the config file folder', async () => {

@@ -5,8 +5,22 @@
  * service-specific rules about resource policies that are out of our scope).
  */
 import { describe, expect, it } from 'vitest'
+import { actionIndex, partitionActions } from '../../src/policy/action-classes.js'
 import type { Decision, Evaluation } from '../../src/policy/evaluate.js'
-import { type Case, oracle, ours, padNotResourceShortArns, randomCase } from './oracle-cases.js'
+import { checkTightening } from '../../src/policy/invariants.js'
+import { prune } from '../../src/policy/prune.js'
+import { allowedSet, allStatements, classLayers, sitesOf } from '../../src/policy/regions.js'
+import { findMember } from '../../src/policy/resource-set.js'
+import { loadCatalog } from '../../src/usage/catalog.js'
+import {
+  type Case,
+  OVERLAP_RESOURCES,
+  oracle,
+  ours,
+  padNotResourceShortArns,
+  randomCase,
+  randomOverlapCase,
+} from './oracle-cases.js'
 import { seededRandom } from './support.js'
 
 /**
@@ -113,5 +127,73 @@ describe('evaluate agrees with iam-simulate', () => {
     expect(outside.slice(0, 3)).toEqual([])
     expect(explained.length).toBeLessThan(30)
     expect(uncertain).toBeGreaterThan(150)
+  })
+})
+
+describe('exact answers agree with iam-simulate', () => {
+  it('on 600 policy sets with overlapping wildcards and NotResource: the witness, or nothing', async () => {
+    const catalog = await loadCatalog()
+    const rng = seededRandom(1312)
+    let allowedSomewhere = 0
+    let refusedEverywhere = 0
+    for (let i = 0; i < 600; i++) {
+      const c = randomOverlapCase(rng)
+      const set = {
+        identity: c.identity,
+        ...(c.boundary ? { boundary: c.boundary } : {}),
+        ...(c.scps ? { scps: c.scps } : {}),
+      }
+      const sites = sitesOf(set)
+      const partition = partitionActions(allStatements(sites), actionIndex(catalog))
+      const cls = partition.classOf(c.action) as number
+      const allowed = allowedSet(
+        classLayers(sites, (s) => partition.covers(cls, s)),
+        'cautious',
+      )
+      const found = findMember(allowed)
+      expect(found.empty).not.toBe('undecided')
+      if (found.empty === false) {
+        allowedSomewhere++
+        // The oracle allows the request at our witness...
+        expect(oracle({ ...c, resource: found.witness })).toBe('allow')
+      } else {
+        refusedEverywhere++
+        // ...and refuses it on every concrete queue, including the overlaps.
+        for (const resource of OVERLAP_RESOURCES)
+          expect(oracle({ ...c, resource })).not.toBe('allow')
+      }
+    }
+    expect(allowedSomewhere).toBeGreaterThan(100)
+    expect(refusedEverywhere).toBeGreaterThan(100)
+  })
+
+  it('on 300 narrowed Resources: used ARNs stay allowed, nothing new is allowed', async () => {
+    const catalog = await loadCatalog()
+    const rng = seededRandom(99)
+    let narrowed = 0
+    for (let i = 0; i < 300; i++) {
+      const c = randomOverlapCase(rng)
+      const doc = c.identity[0] as (typeof c.identity)[number]
+      const observed = [...new Set(rng.some(OVERLAP_RESOURCES, 1, 3))]
+      const keep = ['sqs:SendMessage', 'sqs:ReceiveMessage']
+      const result = prune(doc, keep, catalog, {
+        narrow: { resources: new Map([['sqs:SendMessage', observed]]) },
+      })
+      if (result.statements.some((s) => s.outcome === 'narrowed')) narrowed++
+      const after = result.document ? [result.document] : []
+      const context = {
+        ...(c.boundary ? { boundary: c.boundary } : {}),
+        ...(c.scps ? { scps: c.scps } : {}),
+      }
+      const used = [{ action: 'sqs:SendMessage', resources: observed }]
+      expect(checkTightening({ before: [doc], after, used, ...context }, catalog)).toEqual([])
+      for (const resource of OVERLAP_RESOURCES) {
+        const before = oracle({ ...c, resource })
+        const now = oracle({ ...c, identity: after, resource })
+        if (now === 'allow') expect(before).toBe('allow')
+        if (observed.includes(resource) && before === 'allow') expect(now).toBe('allow')
+      }
+    }
+    expect(narrowed).toBeGreaterThan(30)
   })
 })

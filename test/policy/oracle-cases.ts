@@ -207,3 +207,52 @@ export function padNotResourceShortArns(c: Case): Case {
     ...(c.scps ? { scps: c.scps.map((level) => level.map(padDocument)) } : {}),
   }
 }
+
+/** Queue names chosen so that wildcards overlap: `app-*` and `*-prod` share `app-prod`. */
+const QUEUE = `arn:aws:sqs:us-east-1:${ACCOUNT}`
+export const OVERLAP_RESOURCES = [
+  `${QUEUE}:app-prod`,
+  `${QUEUE}:app-dev`,
+  `${QUEUE}:ops-prod`,
+  `${QUEUE}:ops-dev`,
+  `${QUEUE}:app-prod-dlq`,
+  `${QUEUE}:other`,
+]
+const OVERLAP_PATTERNS = [
+  `${QUEUE}:app-*`,
+  `${QUEUE}:*-prod`,
+  `${QUEUE}:*-dev`,
+  `${QUEUE}:ops-*`,
+  `${QUEUE}:*-prod*`,
+  `${QUEUE}:app-?rod`,
+  `arn:aws:sqs:*:${ACCOUNT}:*`,
+  '*',
+]
+
+function overlapStatement(rng: Random, allowBias: number): Statement {
+  const values = [...new Set(rng.some(OVERLAP_PATTERNS, 1, 2))]
+  const statement: Record<string, unknown> = {
+    Effect: rng.chance(allowBias) ? 'Allow' : 'Deny',
+    Action: rng.pick(['sqs:*', 'sqs:SendMessage', 'sqs:*Message', '*']),
+  }
+  statement[rng.chance(0.35) ? 'NotResource' : 'Resource'] = values
+  return statement as unknown as Statement
+}
+
+function overlapPolicy(rng: Random, allowBias: number): PolicyDocument {
+  const statements = Array.from({ length: 1 + rng.int(2) }, () => overlapStatement(rng, allowBias))
+  return parsePolicy({ Version: '2012-10-17', Statement: statements })
+}
+
+/** Policy sets whose identity, boundary and SCP patterns intersect, often through NotResource. */
+export function randomOverlapCase(rng: Random): Case {
+  const result: Case = {
+    identity: [overlapPolicy(rng, 0.8)],
+    action: 'sqs:SendMessage',
+    resource: rng.pick(OVERLAP_RESOURCES),
+    context: {},
+  }
+  if (rng.chance(0.7)) result.boundary = overlapPolicy(rng, 0.85)
+  if (rng.chance(0.4)) result.scps = [[overlapPolicy(rng, 0.85)]]
+  return result
+}

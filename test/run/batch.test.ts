@@ -153,9 +153,16 @@ describe('scopedown run on the demo organization (git mode)', () => {
     const branches = git(repo, 'branch', '--list', 'scopedown/*')
       .split('\n')
       .map((b) => b.replace(/^[*+ ]+/, '').trim())
+    // Roles sharing a changed policy land in one branch, named after the policy.
+    const shared = new Set(['streaming-ingest', 'clickstream-replay'])
     const tightened = first.outcomes.filter((o) => o.status === 'tightened')
     expect(branches.sort()).toEqual(
-      tightened.map((o) => `scopedown/${o.role.accountId}/${o.role.name}`).sort(),
+      [
+        ...tightened
+          .filter((o) => !shared.has(o.role.name))
+          .map((o) => `scopedown/${o.role.accountId}/${o.role.name}`),
+        'scopedown/222222222222/shared-streaming-ingest-access',
+      ].sort(),
     )
     const ordersBranch = 'scopedown/111111111111/orders-api'
     const changed = git(repo, 'diff', '--name-only', `main...${ordersBranch}`).split('\n')
@@ -184,6 +191,73 @@ describe('scopedown run on the demo organization (git mode)', () => {
     ).toBe(before)
     expect(second.stdout).toMatch(/unchanged/)
   })
+})
+
+describe('a customer-managed policy shared by two roles', () => {
+  it('is planned once, keeps what either role uses, and is proposed once', async () => {
+    const repo = await demoRepoClone()
+    const config = await demoConfig(repo)
+    const run = await runReport(config)
+    const reports = join(config, '..', 'reports', '222222222222')
+    const planOf = async (name: string) =>
+      JSON.parse(await readFile(join(reports, name, 'plan.json'), 'utf8')) as PlanJson & {
+        shared: { policy: string; with: string[] }[]
+      }
+    const ingest = await planOf('streaming-ingest')
+    const replay = await planOf('clickstream-replay')
+    const documents = (plan: PlanJson) =>
+      JSON.stringify(plan.proposed.find((p) => p.policy.id.includes('streaming-ingest-access')))
+    // One document: both plans propose the same bytes for it.
+    expect(documents(ingest)).toBe(documents(replay))
+    const verdict = (plan: PlanJson, action: string) =>
+      plan.decisions.find((d) => d.action === action)
+    for (const plan of [ingest, replay]) {
+      for (const action of [
+        'dynamodb:Scan',
+        'dynamodb:DescribeTable',
+        'ssm:GetParametersByPath',
+        'ssm:GetParameter',
+        'kinesis:DescribeStreamSummary',
+        'kinesis:DescribeStream',
+      ])
+        expect(verdict(plan, action)?.verdict, `${plan.shared[0]?.policy} ${action}`).toBe('keep')
+    }
+    expect(verdict(ingest, 'dynamodb:Scan')?.because).toBe('shared-policy')
+    expect(verdict(replay, 'dynamodb:DescribeTable')?.because).toBe('shared-policy')
+    expect(ingest.shared).toEqual([
+      {
+        policy: 'streaming-ingest-access',
+        with: ['arn:aws:iam::222222222222:role/service/clickstream-replay'],
+      },
+    ])
+    // Its sessions without an issuer name the path-less role: still this role's usage.
+    expect(verdict(replay, 'ssm:GetParametersByPath')?.because).toBe('used')
+    const changed = git(
+      repo,
+      'diff',
+      '--name-only',
+      'main...scopedown/222222222222/shared-streaming-ingest-access',
+    )
+    expect(changed).toBe('accounts/222222222222/policies/streaming-ingest-access.json')
+    expect(run.code).toBe(0)
+  }, 180_000)
+
+  it('loses only dead weight when an attaching role is not planned', async () => {
+    const repo = await demoRepoClone()
+    const config = await demoConfig(repo, { roles: { exclude: ['clickstream-replay'] } })
+    await runReport(config)
+    const plan = JSON.parse(
+      await readFile(
+        join(config, '..', 'reports', '222222222222', 'streaming-ingest', 'plan.json'),
+        'utf8',
+      ),
+    ) as PlanJson
+    const proposed = plan.proposed.find((p) => p.policy.id.includes('streaming-ingest-access'))
+    expect(proposed?.changed).toBe(false)
+    expect(plan.warnings.join('\n')).toMatch(
+      /clickstream-replay \(.*\); it loses only what no attaching role can use/,
+    )
+  }, 180_000)
 })
 
 describe('scopedown run with a broken policy file', () => {

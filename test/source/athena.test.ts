@@ -231,13 +231,16 @@ describe('athena source: queries sent', () => {
     expect(byKind.unattributed?.ExecutionParameters).toEqual(scope)
     expect(byKind.coverage?.ExecutionParameters).toEqual(scope)
     const paths = Object.values(REQUEST_DETAIL_PATHS)
+    const keys = paths.map((p) =>
+      /^\$\.(?:"([^"]+)"|([A-Za-z0-9_]+))/.exec(p)?.slice(1).find(Boolean),
+    )
     expect(byKind.calls?.ExecutionParameters).toEqual([
       ...scope,
       'false',
       `'${JSON.stringify([ROLE, USER])}'`,
       `'${JSON.stringify(AUTHORIZATION_FAILURE_CODES)}'`,
-      `'"(?:${[...new Set(paths.map((p) => p.split(/[.[]/)[1]))].join('|')})"\\s*:'`,
-      `'${JSON.stringify(paths)}'`,
+      `'"(?:${[...new Set(keys)].join('|')})"\\s*:'`,
+      `'${JSON.stringify(paths.map((p) => p.replace(/\."([^"]+)"/g, '["$1"]')))}'`,
       '2',
     ])
   })

@@ -132,7 +132,7 @@ describe('DuckDB source: bad and odd inputs', () => {
       ])
       expect(result.inputs.filesRead).toBe(1)
       expect(result.calls.map((c) => [c.eventName, c.count])).toEqual([['ListBuckets', 1]])
-      expect(lines).toContain(`warn: skipped ${bad}: ${result.inputs.unreadable[0]?.reason}`)
+      expect(lines).toContain(`warn: cannot read ${bad}: ${result.inputs.unreadable[0]?.reason}`)
     },
   )
 

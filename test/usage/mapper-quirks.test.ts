@@ -9,7 +9,7 @@ import {
 import { actionNames } from './helpers.js'
 
 /**
- * One row per quirk of shared/design/cloudtrail-to-iam.md that the mapper owns (Qn = quirk n).
+ * One row per quirk of docs/cloudtrail-quirks.md that the mapper owns (Qn = quirk n).
  * `actions` is the exact set; `includes`/`excludes` when only part of it matters.
  */
 interface Case {

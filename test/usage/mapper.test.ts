@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { projectRequestParameters } from '../../src/source/request-details.js'
+import { projectRequestParameters, REQUEST_DETAIL_PATHS } from '../../src/source/request-details.js'
 import { type ActionCatalog, createCatalog, loadCatalog } from '../../src/usage/catalog.js'
 import { type ActionMapper, createActionMapper } from '../../src/usage/mapper.js'
 import dependent from '../../src/usage/overrides/dependent.json' with { type: 'json' }
@@ -38,6 +38,50 @@ describe('override tables (data quality)', () => {
     const missing = [...named].filter((a) => !catalog.get(a))
     expect(missing).toEqual([])
     expect(named.size).toBeGreaterThan(100)
+  })
+
+  it('name only catalog actions in event-name families, for every catalog name they cover', () => {
+    const overrides = loadOverrides(BUNDLED)
+    expect(overrides.patterns.length).toBeGreaterThan(1)
+    for (const pattern of overrides.patterns) {
+      expect(catalog.hasService(pattern.prefix), pattern.key).toBe(true)
+      for (const template of pattern.actions) {
+        const [service = '', name = ''] = template.split(':')
+        const re = new RegExp(`^${name.replace(/\$1/g, '(\\w+)')}$`, 'i')
+        const covered = catalog
+          .actions(service)
+          .filter((a) => re.test(a.action.split(':')[1] ?? ''))
+        expect(covered.length, template).toBeGreaterThan(0)
+      }
+    }
+    // Every Export*Recommendations of the catalog has the Get* the family adds.
+    for (const info of catalog.actions('compute-optimizer')) {
+      const type = /^compute-optimizer:Export(\w+)Recommendations$/.exec(info.action)?.[1]
+      if (type)
+        expect(catalog.get(`compute-optimizer:Get${type}Recommendations`), type).toBeDefined()
+    }
+  })
+
+  it('test only request fields that sources project (keys of REQUEST_DETAIL_PATHS)', () => {
+    const overrides = loadOverrides(BUNDLED)
+    const fields = [
+      ...[...overrides.events.values()].flatMap((e) => (e.rules ?? []).map((r) => r.when.field)),
+      ...overrides.dependent.tagOnCreate.fields,
+      ...overrides.dependent.passRole.roleFields,
+      ...overrides.dependent.passRole.instanceProfileFields,
+      overrides.dependent.lambdaLayers.field,
+    ]
+    expect(fields.filter((f) => !(f in REQUEST_DETAIL_PATHS))).toEqual([])
+  })
+
+  it('know the tag-on-create action of every service that has no TagResource', () => {
+    const rules = loadOverrides(BUNDLED).dependent.tagOnCreate
+    const unknown = catalog.services().filter((service) => {
+      if (catalog.get(`${service}:TagResource`) || service === 'iam') return false
+      if (rules.notForPrefixes.includes(service) || rules.byService[service]) return false
+      return catalog.actions(service).some((a) => /Tagging/.test(a.accessLevel))
+    })
+    expect(unknown).toEqual([])
   })
 
   it('rename eventSources only to IAM prefixes the catalog knows', () => {

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type ActionCatalog, loadCatalog, patternToRegExp } from '../../src/usage/catalog.js'
-import observabilityData from '../../src/usage/data/observability.json' with { type: 'json' }
 import {
   createObservability,
   DEFAULT_TRAIL_LOGGING,
@@ -10,6 +9,7 @@ import {
   type TrailLogging,
   trailLoggingFromConfig,
 } from '../../src/usage/observability.js'
+import observabilityData from '../../src/usage/overrides/observability.json' with { type: 'json' }
 import { ScopedownError } from '../../src/util/errors.js'
 
 let catalog: ActionCatalog

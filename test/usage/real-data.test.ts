@@ -3,9 +3,11 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
   type CloudTrailRecord,
+  measureAccuracy,
   measureMappingCoverage,
   readRealRecords,
   readRecordsFile,
+  referencePairs,
 } from '../../scripts/mapping-coverage.js'
 import { projectRequestParameters } from '../../src/source/request-details.js'
 import type { ApiCall } from '../../src/source/types.js'
@@ -67,6 +69,16 @@ describe.skipIf(!hasSharedData)(`real CloudTrail logs ${NEEDS_DATA}`, () => {
     const report = measureMappingCoverage(readRealRecords(SHARED_DATA) ?? [], mapper)
     expect(report.unmappedPairs).toEqual([])
     expect(report.unmappedShare).toBeLessThan(0.02)
+  })
+
+  it('meet the accuracy targets against the references (99% of pairs, 90% of non-trivial ones)', () => {
+    const references = referencePairs(catalog, mapper, SHARED_DATA)
+    const report = measureAccuracy(references, mapper, catalog)
+    expect(report.outsideCatalog).toEqual([])
+    expect(report.nonTrivial).toBeGreaterThan(50)
+    expect(report.pairs).toBeGreaterThan(1000)
+    expect(report.right / report.pairs).toBeGreaterThanOrEqual(0.99)
+    expect(report.nonTrivialRight / report.nonTrivial).toBeGreaterThanOrEqual(0.9)
   })
 
   it('summarise the stolen role of the OTRF exfiltration (its S3 data events included)', () => {
